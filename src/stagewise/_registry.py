@@ -1,0 +1,14 @@
+"""Inspect entry point (`[project.entry-points.inspect_ai]`): registers stagewise's model
+provider, tasks and sandbox so `inspect eval`, `inspect view` and `--model stagewise/...` know them.
+Imports stay light: the provider class is imported only when a model is created."""
+
+# ruff: noqa: F401
+from inspect_ai.model import modelapi
+
+
+@modelapi(name="stagewise")
+def stagewise_local() -> type:
+    """Local HF checkpoints with fast batched generation and a content-keyed cache."""
+    from stagewise.providers.local import LocalHFAPI
+
+    return LocalHFAPI
