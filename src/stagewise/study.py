@@ -204,7 +204,10 @@ class Study(_Strict):
     judges: dict[str, Judge] = Field(default_factory=lambda: {"grader": Judge(source=StringMatchSource())})
     generation: Generation = Field(default_factory=Generation)
     epochs: int = Field(1, ge=1)
-    limit: int | None = Field(None, gt=0, description="samples per benchmark (overrides none set per benchmark)")
+    limit: int | None = Field(None, gt=0, description="samples per benchmark (a benchmark's own `limit` wins)")
+    # Local copies of the benchmark data: `<data_dir>/<benchmark>` becomes each task's `data_path`
+    # (unset: loaders fetch the pinned upstream files).
+    data_dir: Path | None = None
     # Per-metric equivalence margins (absolute, on the metric's scale), read by `compare`.
     margins: dict[str, float] = Field(default_factory=dict)
     # Production rung(s) to evaluate several times for the noise ceiling, read by `run`.
@@ -319,4 +322,7 @@ def _resolve_paths(study: Study, base: Path) -> Study:
 
     ladder = [r.model_copy(update={"source": fix_source(r.source)}) for r in study.ladder]
     judges = {k: j.model_copy(update={"source": fix_source(j.source)}) for k, j in study.judges.items()}
-    return study.model_copy(update={"output_dir": fix(study.output_dir), "ladder": ladder, "judges": judges})
+    update: dict[str, Any] = {"output_dir": fix(study.output_dir), "ladder": ladder, "judges": judges}
+    if study.data_dir is not None:
+        update["data_dir"] = fix(study.data_dir)
+    return study.model_copy(update=update)

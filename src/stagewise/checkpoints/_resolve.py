@@ -84,10 +84,11 @@ def resolve(source: Any, *, name: str, chat_template: str | None = None, model_a
         if template is not None:
             load_chat_template(template)  # fail now on a bad name, not mid-run
             args["chat_template"] = template
+        digest = content_hash(path)
         return ResolvedModel(
             model=f"stagewise/{name}",
-            model_args={"path": str(path), **args},
-            content_id=content_hash(path),
+            model_args={"path": str(path), "content_hash": digest, **args},
+            content_id=digest,
             local_path=path,
         )
     if isinstance(source, OpenAISource):

@@ -1,0 +1,153 @@
+"""`stagewise/<name>`: Inspect model API for local HF checkpoints.
+
+Usable directly from Inspect::
+
+    inspect eval stagewise/xstest --model stagewise/smollm2 -M path=/path/to/hf_dir
+
+Model args: `path` (required), `chat_template` (builtin name or file), `dtype`
+(`auto`|`bfloat16`|`float32`|...), `batch_size`, `device`, `content_hash` (computed when
+absent), `cache` (default true).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from inspect_ai.model import (
+    ChatCompletionChoice,
+    ChatMessage,
+    ChatMessageAssistant,
+    GenerateConfig,
+    ModelAPI,
+    ModelOutput,
+    ModelUsage,
+)
+from inspect_ai.tool import ToolChoice, ToolInfo
+
+from stagewise.errors import CheckpointError
+from stagewise.providers._cache import GenerationCache
+from stagewise.providers._engine import GenParams, get_engine
+
+DEFAULT_MAX_TOKENS = 256
+
+_TOOL_PROMPT = """You can call these tools. To call one, reply with
+<tool_call>{{"name": "TOOL_NAME", "arguments": {{...}}}}</tool_call>
+
+Tools:
+{tools}"""
+
+
+class LocalHFAPI(ModelAPI):
+    def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
+                 config: GenerateConfig = GenerateConfig(), **model_args: Any) -> None:
+        super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, config=config)
+        path = model_args.pop("path", None)
+        if not path:
+            raise CheckpointError(f"model stagewise/{model_name} needs -M path=<HF checkpoint dir>")
+        from stagewise.checkpoints import content_hash, load_chat_template
+
+        template_name = model_args.pop("chat_template", None)
+        template = load_chat_template(template_name) if template_name else None
+        self.content_id: str = model_args.pop("content_hash", None) or content_hash(path)
+        use_cache = model_args.pop("cache", True)
+        self.cache = GenerationCache() if use_cache not in (False, "false", "0") else None
+        self.engine = get_engine(
+            path,
+            device=model_args.pop("device", "auto"),
+            dtype=model_args.pop("dtype", "auto"),
+            batch_size=int(model_args.pop("batch_size", 0)) or None,
+            chat_template=template,
+        )
+        if model_args:
+            raise CheckpointError(f"stagewise/{model_name}: unknown model args {', '.join(model_args)}")
+        if not self.engine.tokenizer.chat_template:
+            raise CheckpointError(
+                f"checkpoint {path} has no chat template (base models ship none); "
+                "set `chat_template: gemma` (or chatml, or a .jinja path) on this rung"
+            )
+
+    def max_tokens(self) -> int | None:
+        return DEFAULT_MAX_TOKENS
+
+    def max_connections(self) -> int:
+        # Every concurrent sample is one request in the engine's queue; the engine batches them.
+        return 512
+
+    def collapse_user_messages(self) -> bool:
+        return True
+
+    def render(self, messages: list[ChatMessage], tools: list[ToolInfo]) -> str:
+        """The exact prompt text the model sees (also the cache key's prompt)."""
+        hf: list[dict[str, str]] = []
+        if tools:
+            listing = "\n".join(json.dumps({"name": t.name, "description": t.description,
+                                            "parameters": t.parameters.model_dump(exclude_none=True)}) for t in tools)
+            hf.append({"role": "system", "content": _TOOL_PROMPT.format(tools=listing)})
+        for m in messages:
+            content = m.text
+            if isinstance(m, ChatMessageAssistant) and m.tool_calls:
+                content += "".join(
+                    f'\n<tool_call>{json.dumps({"name": c.function, "arguments": c.arguments})}</tool_call>'
+                    for c in m.tool_calls
+                )
+            role = m.role if m.role in ("system", "user", "assistant") else "user"
+            if m.role == "tool":
+                content = f"Tool result:\n{content}"
+            if hf and role == "system" and hf[-1]["role"] == "system":
+                hf[-1]["content"] += "\n\n" + content
+            elif hf and role == hf[-1]["role"] == "user":
+                hf[-1]["content"] += "\n\n" + content
+            else:
+                hf.append({"role": role, "content": content})
+        return str(self.engine.tokenizer.apply_chat_template(hf, tokenize=False, add_generation_prompt=True))
+
+    async def generate(self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice,
+                       config: GenerateConfig) -> ModelOutput:
+        prompt = self.render(input, tools)
+        params = GenParams(
+            max_new_tokens=config.max_tokens or DEFAULT_MAX_TOKENS,
+            temperature=config.temperature if config.temperature is not None else 0.0,
+            top_p=config.top_p,
+            top_k=config.top_k,
+            stop=tuple(config.stop_seqs or ()),
+        )
+        key = None
+        if self.cache is not None:
+            key_params: dict[str, Any] = {**params.__dict__, "stop": list(params.stop)}
+            if params.temperature > 0:
+                # Sampled outputs differ per epoch; greedy ones do not, so they share an entry.
+                from inspect_ai.model._cache import epoch
+
+                key_params["epoch"] = epoch.get(None)
+            key = GenerationCache.key(self.content_id, prompt, key_params)
+            hit = self.cache.get(key)
+            if hit is not None:
+                return self._output(hit, tools, cached=True)
+        result = await asyncio.wrap_future(self.engine.submit(prompt, params))
+        value = {"text": result.text, "input_tokens": result.input_tokens, "output_tokens": result.output_tokens,
+                 "finished": result.finished, "seconds": result.seconds}
+        if key is not None and self.cache is not None:
+            self.cache.put(key, value)
+        return self._output(value, tools, cached=False)
+
+    def _output(self, value: dict[str, Any], tools: list[ToolInfo], cached: bool) -> ModelOutput:
+        text = value["text"]
+        if tools:
+            from inspect_ai.model._providers.util import HFHandler
+
+            message = HFHandler(self.model_name).parse_assistant_response(text, tools)
+        else:
+            message = ChatMessageAssistant(content=text, model=self.model_name, source="generate")
+        stop = "stop" if value["finished"] else "max_tokens"
+        if tools and message.tool_calls:
+            stop = "tool_calls"
+        return ModelOutput(
+            model=self.model_name,
+            choices=[ChatCompletionChoice(message=message, stop_reason=stop)],
+            usage=ModelUsage(input_tokens=value["input_tokens"], output_tokens=value["output_tokens"],
+                             total_tokens=value["input_tokens"] + value["output_tokens"]),
+            time=0.0 if cached else value["seconds"],
+            metadata={"stagewise_cache": "hit" if cached else "miss", "content_hash": self.content_id[:16]},
+        )

@@ -1,0 +1,174 @@
+"""Run a study: every rung x benchmark as Inspect tasks, one `eval_set` per rung.
+
+Logs go to `OUTPUT_DIR/logs/<rung>/`, so `inspect view --log-dir OUTPUT_DIR/logs` shows every
+transcript. Resuming is layered: `eval_set` skips finished tasks and reuses the samples an
+interrupted log already holds, and the content-keyed generation cache answers every generation
+that finished before the kill, so no finished sample is recomputed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stagewise._atomic import atomic_write_text
+from stagewise.checkpoints import ResolvedModel, resolve
+from stagewise.errors import RunError
+from stagewise.evals import benchmark
+from stagewise.study import StringMatchSource, Study
+
+# Options a study passes to the runner rather than to the task.
+_RUNNER_OPTIONS = ("limit", "epochs")
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    """One benchmark as the runner will launch it."""
+
+    benchmark: str
+    task_args: dict[str, Any]
+    limit: int | None
+    epochs: int
+
+
+def plan_tasks(study: Study) -> list[TaskPlan]:
+    """Turn the study's `benchmarks:` section into task arguments (judge roles resolved)."""
+    plans = []
+    for name, opts in study.benchmarks.items():
+        info = benchmark(name)
+        args = {k: v for k, v in opts.items() if k not in _RUNNER_OPTIONS}
+        role = args.pop("judge", "grader")
+        if role is not None and role not in study.judges:
+            raise RunError(
+                f"benchmark {name} uses judge role {role!r}, which is not bound; add `judges: {{{role}: MODEL}}` "
+                f"to the study or pass --judge {role}=MODEL"
+            )
+        judge_is_model = role is not None and not isinstance(study.judges[role].source, StringMatchSource)
+        args["judge"] = role if judge_is_model else None
+        if "data_path" not in args and study.data_dir is not None:
+            args["data_path"] = str(study.data_dir / name)
+        del info  # validated above; the task is loaded when the rung runs
+        plans.append(TaskPlan(name, args, opts.get("limit", study.limit), int(opts.get("epochs", study.epochs))))
+    return plans
+
+
+def judge_roles(study: Study) -> dict[str, Any]:
+    """Inspect model roles for the study's model judges (string-match needs none)."""
+    from inspect_ai.model import get_model
+
+    roles: dict[str, Any] = {}
+    for role, judge in study.judges.items():
+        if isinstance(judge.source, StringMatchSource):
+            continue
+        r = resolve(judge.source, name=f"judge-{role}", chat_template=judge.chat_template, model_args=judge.model_args)
+        roles[role] = get_model(r.model, base_url=r.base_url, api_key=r.api_key, config=_judge_config(), **r.model_args)
+    return roles
+
+
+def _judge_config() -> Any:
+    from inspect_ai.model import GenerateConfig
+
+    return GenerateConfig(temperature=0.0, max_tokens=512)
+
+
+def save_study(study: Study) -> Path:
+    """Write the study as run to OUTPUT_DIR/study.yaml (what results/compare/report read)."""
+    path = study.output_dir / "study.yaml"
+    data = study.model_dump(mode="json", exclude_none=True)
+    atomic_write_text(path, yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def run_study(study: Study, *, rungs: list[str] | None = None, display: str | None = None) -> Path:
+    """Evaluate every rung of `study` (or only `rungs`) on its battery; return the output dir.
+
+    Raises:
+        RunError / CheckpointError: a one-line, fixable problem (unbound role, missing checkpoint...).
+    """
+    from inspect_ai import eval_set
+    from inspect_ai.model import GenerateConfig
+
+    from stagewise.providers._engine import release_engines
+
+    plans = plan_tasks(study)
+    selected = [study.rung(n) for n in rungs] if rungs else list(study.ladder)
+    study.output_dir.mkdir(parents=True, exist_ok=True)
+    save_study(study)
+    roles = judge_roles(study)
+    # Resolve every rung before any work: a missing checkpoint or dead endpoint fails in seconds.
+    resolved = {r.name: resolve(r.source, name=r.name, chat_template=r.chat_template, model_args=r.model_args)
+                for r in selected}
+    gen = study.generation
+    config = GenerateConfig(max_tokens=gen.max_tokens, temperature=gen.temperature, top_p=gen.top_p, seed=gen.seed)
+    for rung in selected:
+        model = resolved[rung.name]
+        log_dir = study.log_dir / rung.name
+        quarantine_corrupt_logs(log_dir)
+        tasks = [_make_task(p, gen.seed) for p in plans]
+        ok, _ = eval_set(
+            tasks,
+            log_dir=str(log_dir),
+            model=model.model,
+            model_base_url=model.base_url,
+            model_args=model.model_args,
+            model_roles=roles or None,
+            metadata={"stagewise_rung": rung.name, "stagewise_stage": rung.stage, "stagewise_study": study.name,
+                      "stagewise_content_id": model.content_id},
+            log_dir_allow_dirty=True,
+            retry_attempts=1,
+            display=display,  # type: ignore[arg-type]
+            **_local_concurrency(model),
+            **config.model_dump(exclude_none=True),
+        )
+        release_engines()
+        if not ok:
+            raise RunError(
+                f"rung {rung.name}: some tasks did not finish (see `inspect view --log-dir {log_dir}`); "
+                "finished samples are kept, rerun `stagewise run` to resume"
+            )
+    return study.output_dir
+
+
+def _make_task(plan: TaskPlan, seed: int) -> Any:
+    from inspect_ai import task_with
+
+    task = benchmark(plan.benchmark).load_task()(**plan.task_args)
+    if plan.limit and plan.limit < len(task.dataset):
+        # A seeded shuffle before the cut: upstream files are ordered by category, so the first
+        # N items would all be one kind. Same seed -> same items on every rung (pairing).
+        dataset = task.dataset
+        dataset.shuffle(seed=seed)
+        return task_with(task, dataset=dataset[: plan.limit], epochs=plan.epochs)
+    return task_with(task, epochs=plan.epochs)
+
+
+def _local_concurrency(model: ResolvedModel) -> dict[str, Any]:
+    # Local rungs batch every pending request: let all samples of all tasks be in flight at once.
+    if model.local_path is not None:
+        return {"max_samples": 512, "max_tasks": 8}
+    return {}
+
+
+def quarantine_corrupt_logs(log_dir: Path) -> list[Path]:
+    """Move logs that cannot be read aside (never deleted), so the rerun recomputes those tasks."""
+    from inspect_ai.log import read_eval_log
+
+    moved = []
+    if not log_dir.is_dir():
+        return moved
+    for f in sorted(log_dir.glob("*.eval")) + sorted(log_dir.glob("*.json")):
+        if f.name.startswith(("eval-set", "logs")):
+            continue
+        try:
+            read_eval_log(str(f), header_only=True)
+        except Exception:  # any read failure means the file cannot be resumed from
+            dest = log_dir / "corrupt" / f.name
+            dest.parent.mkdir(exist_ok=True)
+            shutil.move(str(f), dest)
+            print(f"warning: log {f.name} is corrupt or truncated; moved to {dest} and its task will be rerun")
+            moved.append(dest)
+    return moved

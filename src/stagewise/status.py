@@ -1,0 +1,63 @@
+"""What is done and what is left for a study, read from its log folders (no model loaded)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from stagewise.study import Study
+
+State = Literal["done", "partial", "todo", "error"]
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    rung: str
+    stage: str
+    benchmark: str
+    state: State
+    samples: str  # "done/total" or "-"
+
+
+def study_status(study: Study) -> list[TaskStatus]:
+    """One row per rung x benchmark: done, partial (resumable), todo, or error (unreadable log)."""
+    from inspect_ai.log import read_eval_log
+
+    from stagewise.results import _task_benchmark
+
+    rows = []
+    for rung in study.ladder:
+        rung_dir = study.log_dir / rung.name
+        best: dict[str, tuple[str, State, str]] = {}
+        for f in sorted(rung_dir.glob("*.eval")) if rung_dir.is_dir() else []:
+            try:
+                log = read_eval_log(str(f), header_only=True)
+            except Exception:  # an unreadable log is reported, and the runner moves it aside
+                best.setdefault("?", ("", "error", f.name))
+                continue
+            bench = _task_benchmark(log.eval.task)
+            if bench is None:
+                continue
+            total = log.eval.dataset.samples or 0
+            total *= log.eval.config.epochs or 1
+            if log.status == "success":
+                state: State = "done"
+                done = total
+            else:
+                state = "partial"
+                done = _count_samples(str(f))
+            if bench not in best or log.eval.created > best[bench][0]:
+                best[bench] = (log.eval.created, state, f"{done}/{total}")
+        for bench in study.benchmarks:
+            _, state, samples = best.get(bench, ("", "todo", "-"))
+            rows.append(TaskStatus(rung.name, rung.stage, bench, state, samples))
+    return rows
+
+
+def _count_samples(path: str) -> int:
+    from inspect_ai.log import read_eval_log_sample_summaries
+
+    try:
+        return sum(1 for s in read_eval_log_sample_summaries(path) if s.completed)
+    except Exception:  # an interrupted log may have no summaries yet
+        return 0
