@@ -1,0 +1,1 @@
+"""HarmBench: attack success rate of direct requests for harmful behaviors."""

@@ -1,0 +1,1 @@
+"""StrongREJECT: refusals of forbidden prompts and how useful a non-refusal is."""

@@ -1,0 +1,1 @@
+"""XSTest: exaggerated safety (over-refusal on safe prompts, compliance on unsafe contrasts)."""
