@@ -134,16 +134,18 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
 
 
 def _make_task(plan: TaskPlan, seed: int) -> Any:
-    from inspect_ai import task_with
+    from inspect_ai import Epochs, task_with
 
     task = benchmark(plan.benchmark).load_task()(**plan.task_args)
+    # Keep the task's own epoch reducer (a bare int would reset it to `mean`, which reads None as 0).
+    epochs = Epochs(plan.epochs, task.epochs_reducer)
     if plan.limit and plan.limit < len(task.dataset):
         # A seeded shuffle before the cut: upstream files are ordered by category, so the first
         # N items would all be one kind. Same seed -> same items on every rung (pairing).
         dataset = task.dataset
         dataset.shuffle(seed=seed)
-        return task_with(task, dataset=dataset[: plan.limit], epochs=plan.epochs)
-    return task_with(task, epochs=plan.epochs)
+        return task_with(task, dataset=dataset[: plan.limit], epochs=epochs)
+    return task_with(task, epochs=epochs)
 
 
 def _local_concurrency(model: ResolvedModel) -> dict[str, Any]:
