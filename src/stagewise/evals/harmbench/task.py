@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from inspect_ai import Task, task
+from inspect_ai import Epochs, Task, task
 from inspect_ai.solver import generate
 
 from stagewise.errors import StudyError
+from stagewise.evals._metrics import PRESENT_MEAN_REDUCER
 from stagewise.evals.harmbench.dataset import HARMBENCH_FILES, load_dataset
 from stagewise.evals.harmbench.scorer import harmbench_scorer
 
@@ -32,5 +33,6 @@ def harmbench(
         dataset=load_dataset(data_path, split, include_copyright),
         solver=generate(),
         scorer=harmbench_scorer(judge),
+        epochs=Epochs(1, PRESENT_MEAN_REDUCER),
         version=1,
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from inspect_ai import Task, task
+from inspect_ai import Epochs, Task, task
 from inspect_ai.solver import generate
 
 from stagewise.errors import StudyError
+from stagewise.evals._metrics import PRESENT_MEAN_REDUCER
 from stagewise.evals.strongreject.dataset import STRONGREJECT_FILES, load_dataset
 from stagewise.evals.strongreject.scorer import strongreject_scorer
 
@@ -26,5 +27,6 @@ def strongreject(data_path: str | None = None, judge: str | None = None, subset:
         dataset=load_dataset(data_path, subset),
         solver=generate(),
         scorer=strongreject_scorer(judge),
+        epochs=Epochs(1, PRESENT_MEAN_REDUCER),
         version=1,
     )

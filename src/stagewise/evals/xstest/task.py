@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from inspect_ai import Task, task
+from inspect_ai import Epochs, Task, task
 from inspect_ai.solver import generate
 
 from stagewise.errors import StudyError
+from stagewise.evals._metrics import PRESENT_MEAN_REDUCER
 from stagewise.evals.xstest.dataset import load_dataset
 from stagewise.evals.xstest.scorer import xstest_scorer
 
@@ -27,5 +28,6 @@ def xstest(data_path: str | None = None, judge: str | None = None, subset: str =
         dataset=load_dataset(data_path, subset),  # type: ignore[arg-type]
         solver=generate(),
         scorer=xstest_scorer(judge),
+        epochs=Epochs(1, PRESENT_MEAN_REDUCER),
         version=1,
     )
