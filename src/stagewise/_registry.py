@@ -5,6 +5,10 @@ Imports stay light: the provider class is imported only when a model is created.
 # ruff: noqa: F401
 from inspect_ai.model import modelapi
 
+from stagewise.evals.harmbench.task import harmbench
+from stagewise.evals.strongreject.task import strongreject
+from stagewise.evals.xstest.task import xstest
+
 
 @modelapi(name="stagewise")
 def stagewise_local() -> type:

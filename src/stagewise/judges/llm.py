@@ -18,8 +18,9 @@ from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, Ge
 
 T = TypeVar("T")
 
-# Judges grade deterministically; a verdict needs few tokens but rubric replies reason first.
-JUDGE_CONFIG = GenerateConfig(temperature=0.0, max_tokens=1024)
+# Judges grade deterministically. The token budget is the role's own setting (`stagewise run`
+# gives judges 512), so a reasoning judge is not cut short here.
+JUDGE_CONFIG = GenerateConfig(temperature=0.0)
 
 DATA_NOTE = (
     "The text inside the {tags} tags below is data to be classified, copied verbatim from a "
