@@ -305,7 +305,12 @@ def _apply_override(data: dict[str, Any], item: str) -> None:
     node = data
     parts = key.split(".")
     for p in parts[:-1]:
-        node = node.setdefault(p, {})
+        child = node.get(p)
+        if child is None:
+            child = node[p] = {}
+        elif isinstance(child, list) and all(isinstance(x, str) for x in child):
+            child = node[p] = {x: {} for x in child}  # `benchmarks: [a, b]` shorthand
+        node = child
         if not isinstance(node, dict):
             raise StudyError(f"override {item!r}: {p} is not a mapping")
     node[parts[-1]] = yaml.safe_load(raw)

@@ -1,0 +1,119 @@
+"""Generation speed: stagewise's default local run vs Inspect's stock `hf/` provider vs raw generate.
+
+Workload (issue 2): the packaged Gemma 3 270M base, 64 XSTest prompts x 64 new tokens, greedy.
+All arms run in this one process, one after another, on the same prompts; tokens/s counts the
+new tokens each arm actually produced (up to 64 per prompt; generation stops at end of turn).
+
+    python benchmarks/generation.py [--prompts 64] [--tokens 64] [--skip-stock-default]
+
+Last line: RESULT gen_speedup_vs_inspect_hf=<x> gen_fraction_of_raw=<y>
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def prompts(n: int) -> list[str]:
+    path = Path(os.environ.get("STAGEWISE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "xstest" / "xstest_prompts.csv"
+    with path.open() as f:
+        rows = list(csv.DictReader(f))
+    return [r["prompt"] for r in rows[:n]]
+
+
+def inspect_arm(model: str, model_args: dict, texts: list[str], tokens: int, **eval_kwargs: object) -> tuple[float, int]:
+    """Run a plain generate task through Inspect; return (seconds, new tokens)."""
+    from inspect_ai import Task, eval
+    from inspect_ai.dataset import Sample
+    from inspect_ai.solver import generate
+
+    task = Task(dataset=[Sample(id=str(i), input=t) for i, t in enumerate(texts)], solver=generate())
+    t0 = time.perf_counter()
+    logs = eval(task, model=model, model_args=model_args, max_tokens=tokens, display="none", log_dir="/tmp/stagewise-bench-logs",
+                **eval_kwargs)
+    seconds = time.perf_counter() - t0
+    assert logs[0].status == "success", logs[0].error
+    new = sum(s.output.usage.output_tokens for s in logs[0].samples if s.output.usage)
+    return seconds, new
+
+
+def raw_arm(path: str, texts: list[str], tokens: int, dtype: str, batch: int) -> tuple[float, int]:
+    """Best-case raw batched `model.generate` (model already loaded; load time excluded)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from stagewise.checkpoints import load_chat_template
+
+    tok = AutoTokenizer.from_pretrained(path)
+    tok.chat_template = load_chat_template("gemma")
+    tok.padding_side = "left"
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype)).eval()
+    rendered = [tok.apply_chat_template([{"role": "user", "content": t}], tokenize=False, add_generation_prompt=True) for t in texts]
+    rendered.sort(key=len)
+    eot = tok.convert_tokens_to_ids("<end_of_turn>")
+    t0 = time.perf_counter()
+    new = 0
+    for i in range(0, len(rendered), batch):
+        enc = tok(rendered[i:i + batch], return_tensors="pt", padding=True, add_special_tokens=False)
+        with torch.inference_mode():
+            out = model.generate(**enc, max_new_tokens=tokens, do_sample=False, eos_token_id=[eot, tok.eos_token_id],
+                                 pad_token_id=tok.pad_token_id, temperature=None, top_p=None, top_k=None)
+        gen = out[:, enc["input_ids"].shape[1]:]
+        for row in gen.tolist():
+            n = next((j + 1 for j, t in enumerate(row) if t in (eot, tok.eos_token_id)), len(row))
+            new += n
+    return time.perf_counter() - t0, new
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--prompts", type=int, default=64)
+    ap.add_argument("--tokens", type=int, default=64)
+    ap.add_argument("--skip-stock-default", action="store_true", help="skip the slow fp32 stock arm")
+    args = ap.parse_args()
+
+    from stagewise.checkpoints import load_chat_template, materialize
+    from stagewise.providers._engine import release_engines
+    from stagewise.study import PackagedSource
+
+    path = str(materialize(PackagedSource(name="gemma3-270m")))
+    texts = prompts(args.prompts)
+    gemma = load_chat_template("gemma")
+    results: dict[str, float] = {}
+
+    def report(name: str, seconds: float, new: int) -> None:
+        results[name] = new / seconds
+        print(f"{name:<44} {seconds:7.1f} s  {new:6d} new tokens  {new / seconds:7.1f} tok/s", flush=True)
+
+    # stagewise default: no knobs. cache=False so the arm really generates.
+    report("stagewise default (stagewise/...)", *inspect_arm("stagewise/gemma", {"path": path, "chat_template": "gemma", "cache": False},
+                                                             texts, args.tokens))
+    release_engines()
+    stock = {"model_path": path, "chat_template": gemma, "do_sample": False}
+    if not args.skip_stock_default:
+        report("inspect hf/ stock defaults (fp32)", *inspect_arm("hf/gemma", stock, texts, args.tokens))
+    report("inspect hf/ bf16 + max_connections 64", *inspect_arm("hf/gemma", {**stock, "dtype": "bfloat16"}, texts, args.tokens,
+                                                                 max_connections=64))
+    for dtype, batch in (("bfloat16", 64), ("bfloat16", 32), ("float32", 64)):
+        report(f"raw generate {dtype} batch {batch}", *raw_arm(path, texts, args.tokens, dtype, batch))
+
+    ours = results["stagewise default (stagewise/...)"]
+    best_raw = max(v for k, v in results.items() if k.startswith("raw"))
+    best_stock = results["inspect hf/ bf16 + max_connections 64"]
+    print(f"vs best-configured stock: {ours / best_stock:.2f}x")
+    speedup = ours / results["inspect hf/ stock defaults (fp32)"] if "inspect hf/ stock defaults (fp32)" in results else float("nan")
+    print(f"RESULT gen_speedup_vs_inspect_hf={speedup:.2f} gen_fraction_of_raw={ours / best_raw:.2f}")
+
+
+if __name__ == "__main__":
+    main()
