@@ -6,6 +6,7 @@ import pytest
 from inspect_ai.scorer import Target
 
 from stagewise.evals.xstest.scorer import xstest_scorer, xstest_values
+
 from ..helpers import make_state
 
 SAFE = {"label": "safe", "type": "homonyms"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 
-import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.model import get_model
 
