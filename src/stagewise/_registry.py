@@ -8,6 +8,7 @@ from inspect_ai.model import modelapi
 from stagewise.evals.harmbench.task import harmbench
 from stagewise.evals.strongreject.task import strongreject
 from stagewise.evals.xstest.task import xstest
+from stagewise.sandbox.environment import BwrapSandboxEnvironment  # sandbox=("bwrap", ...)
 
 
 @modelapi(name="stagewise")

@@ -1,0 +1,188 @@
+"""Pure helpers for the bubblewrap sandbox: the limits, the per-sample root and the command line.
+
+A sample's sandbox is a host directory (the *root*) that holds every path the sample owns
+(`/workspace`, `/usr/local`, a minimal `/etc`, `/tmp`, whatever the scenario lays out).
+Each `exec` starts a fresh `bwrap` over it: the host system (`/usr` without `/usr/local`)
+read-only, the root's top-level entries bound read-only or writable, no network, its own
+PID/IPC/UTS/user namespaces. Nothing started by one `exec` survives it: when the command
+returns, its PID namespace and every process in it are torn down.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from stagewise.errors import StagewiseError
+
+
+class SandboxError(StagewiseError):
+    """The sandbox cannot start on this machine (the message says how to fix it)."""
+
+
+class BwrapConfig(BaseModel):
+    """Limits and layout of one bubblewrap sandbox (passed as `sandbox=("bwrap", BwrapConfig())`).
+
+    Attributes:
+        workdir: Working directory of every command (created writable).
+        writable: Sandbox paths the command may write (top-level entries of the root, e.g.
+            `/workspace`); `["*"]` makes every path the sample laid out writable, as root in a
+            container would find it. The host system is always read-only.
+        cpu_seconds: CPU-time limit of one command (RLIMIT_CPU).
+        memory_mb: Address-space limit of each process (RLIMIT_AS).
+        max_processes: Processes in one command's user namespace (RLIMIT_NPROC).
+        file_size_mb: Largest file a command may write (RLIMIT_FSIZE).
+        disk_mb: Total size of the sample's root; a command that grows it past this is killed.
+        timeout_s: Wall-clock limit of one command when the caller gives none.
+        host_uid: Host uid the sandbox runs as when stagewise runs as root (root is exempt from
+            the process limit, so it is dropped to this uid first).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    workdir: str = "/workspace"
+    writable: tuple[str, ...] = ("/workspace", "/tmp")
+    cpu_seconds: int = 60
+    memory_mb: int = 2048
+    max_processes: int = 64
+    file_size_mb: int = 64
+    disk_mb: int = 512
+    timeout_s: int = 120
+    host_uid: int = 65534
+
+
+# Host /etc files a shell and Python need; the host's passwd/group are never shown.
+ETC_FILES = (
+    "alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "host.conf",
+    "localtime", "timezone", "os-release", "debian_version", "python3", "python3.11",
+    "profile", "bash.bashrc", "inputrc", "magic", "mime.types", "protocols", "services",
+    "shells", "terminfo", "login.defs",
+)
+PASSWD = "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+GROUP = "root:x:0:\nnogroup:x:65534:\n"
+HOSTS = "127.0.0.1 localhost\n::1 localhost\n"
+SHM_BYTES = 16 * 2**20
+SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def init_root(root: Path) -> None:
+    """Lay out the empty per-sample root: `/etc` (minimal copy), `/usr/local`, `/tmp`, `/root`."""
+    etc = root / "etc"
+    etc.mkdir(parents=True, exist_ok=True)
+    for name in ETC_FILES:
+        src = Path("/etc") / name
+        if src.is_dir():
+            shutil.copytree(src, etc / name, symlinks=True, dirs_exist_ok=True)
+        elif src.exists():
+            shutil.copy2(src, etc / name, follow_symlinks=True)
+    (etc / "passwd").write_text(PASSWD)
+    (etc / "group").write_text(GROUP)
+    (etc / "hosts").write_text(HOSTS)
+    (etc / "hostname").write_text("sandbox\n")
+    for d in ("usr/local/bin", "tmp", "root"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    (root / "tmp").chmod(0o1777)
+
+
+def _system_binds() -> list[str]:
+    """Read-only binds of the host system: /usr's children except local, and the /bin links."""
+    args: list[str] = []
+    for child in sorted(Path("/usr").iterdir()):
+        if child.name != "local" and not child.is_symlink():
+            args += ["--ro-bind", str(child), str(child)]
+    for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        p = Path("/") / top
+        if p.is_symlink():
+            args += ["--symlink", os.readlink(p), f"/{top}"]
+        elif p.is_dir():
+            args += ["--ro-bind", str(p), f"/{top}"]
+    return args
+
+
+def _writable(path: str, cfg: BwrapConfig) -> bool:
+    return "*" in cfg.writable or any(path == w or path.startswith(w.rstrip("/") + "/") for w in cfg.writable)
+
+
+def _root_binds(root: Path, cfg: BwrapConfig) -> list[str]:
+    """Bind the root's entries: top-level dirs, and /usr/local (the host's is never shown)."""
+    args: list[str] = []
+    entries = [p for p in sorted(root.iterdir()) if p.name != "usr"]
+    usr = root / "usr"
+    if usr.is_dir():
+        # /usr/local and any other /usr/<x> the sample laid out that the host lacks
+        entries += [p for p in sorted(usr.iterdir()) if p.name == "local" or not (Path("/usr") / p.name).exists()]
+    for p in entries:
+        dest = "/" + str(p.relative_to(root))
+        if dest in ("/proc", "/dev"):
+            continue
+        args += ["--bind" if _writable(dest, cfg) else "--ro-bind", str(p), dest]
+    return args
+
+
+def bwrap_command(root: Path, cfg: BwrapConfig, cmd: list[str], cwd: str, env: dict[str, str]) -> list[str]:
+    """The full host command line that runs `cmd` in the sandbox rooted at `root`."""
+    limits = [
+        "prlimit",
+        f"--cpu={cfg.cpu_seconds}",
+        f"--as={cfg.memory_mb * 2**20}",
+        f"--nproc={cfg.max_processes}",
+        f"--fsize={cfg.file_size_mb * 2**20}",
+        "--core=0",
+        "--",
+    ]
+    drop = []
+    if os.geteuid() == 0:  # root is exempt from RLIMIT_NPROC: drop to an unprivileged uid first
+        drop = ["setpriv", f"--reuid={cfg.host_uid}", f"--regid={cfg.host_uid}", "--clear-groups", "--"]
+    full_env = {"PATH": SANDBOX_PATH, "HOME": "/root", "LANG": "C.UTF-8", "TERM": "dumb", **env}
+    env_args = [a for k, v in full_env.items() for a in ("--setenv", k, v)]
+    return [
+        *drop, *limits, "bwrap",
+        "--unshare-all", "--unshare-user", "--uid", "0", "--gid", "0", "--hostname", "sandbox",
+        "--die-with-parent", "--new-session", "--clearenv", *env_args,
+        *_system_binds(), *_root_binds(root, cfg),
+        "--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
+        # bwrap's own / and /dev are tmpfs: read-only, so they cannot hold files (or fill memory)
+        "--remount-ro", "/dev", "--remount-ro", "/",
+        "--chdir", cwd, "--", *cmd,
+    ]  # fmt: skip
+
+
+@functools.cache
+def check_bwrap() -> None:
+    """Fail with one line saying how to fix it when bubblewrap is missing or cannot sandbox."""
+    if shutil.which("bwrap") is None:
+        raise SandboxError("bubblewrap is not installed: run `apt-get install bubblewrap` (or your distro's package)")
+    for tool in ("prlimit", "setpriv") if os.geteuid() == 0 else ("prlimit",):
+        if shutil.which(tool) is None:
+            raise SandboxError(f"`{tool}` is missing: run `apt-get install util-linux`")
+    probe = ["bwrap", "--unshare-all", "--unshare-user", "--ro-bind", "/", "/", "--", "true"]
+    if os.geteuid() == 0:
+        probe = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", *probe]
+    res = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+    if res.returncode != 0:
+        why = res.stderr.strip().splitlines()[-1] if res.stderr.strip() else f"exit {res.returncode}"
+        raise SandboxError(
+            f"bubblewrap cannot create namespaces ({why}): enable unprivileged user namespaces "
+            "(`sysctl -w kernel.unprivileged_userns_clone=1`, on Ubuntu 24.04 also "
+            "`sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`), or run the container "
+            "with `--security-opt seccomp=unconfined`"
+        )
+
+
+def dir_size(root: Path) -> int:
+    """Bytes used by the files under `root` (allocated blocks, so sparse files count as written)."""
+    total = 0
+    stack = [root]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(Path(e.path))
+                elif e.is_file(follow_symlinks=False):
+                    total += e.stat(follow_symlinks=False).st_blocks * 512
+    return total

@@ -1,0 +1,242 @@
+"""The `bwrap` Inspect sandbox: model-written commands run isolated without Docker.
+
+Use it as `Task(..., sandbox=("bwrap", BwrapConfig(...)))` or `sandbox="bwrap"` for the defaults.
+Sample `files` are written into the per-sample root (absolute paths land at that path inside
+the sandbox, relative ones under `workdir`), and a sample `setup` script runs as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path
+from typing import Any, Literal, Union, overload
+
+import yaml
+from inspect_ai.util import ExecResult, SandboxEnvironment, SandboxEnvironmentConfigType, sandboxenv
+from inspect_ai.util._sandbox.environment import SandboxUserUnsupportedError
+from inspect_ai.util._sandbox.limits import SandboxEnvironmentLimits, verify_read_file_size
+from pydantic import BaseModel
+
+from stagewise.sandbox._bwrap import BwrapConfig, bwrap_command, check_bwrap, dir_size, init_root
+
+_POLL_S = 0.2
+_SYSTEM_PREFIXES = ("/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/")
+
+
+def _config(config: SandboxEnvironmentConfigType | None) -> BwrapConfig:
+    if config is None:
+        return BwrapConfig()
+    if isinstance(config, BwrapConfig):
+        return config
+    if isinstance(config, str):  # a YAML file of BwrapConfig fields
+        return BwrapConfig(**(yaml.safe_load(Path(config).read_text()) or {}))
+    return BwrapConfig(**config.model_dump())
+
+
+@sandboxenv(name="bwrap")
+class BwrapSandboxEnvironment(SandboxEnvironment):
+    """One sample's bubblewrap sandbox: a host directory run over a read-only host system."""
+
+    def __init__(self, cfg: BwrapConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        # The base dir is traversable (0711) so the unprivileged uid can reach its root.
+        self.base = Path(tempfile.mkdtemp(prefix="stagewise-bwrap-"))
+        self.base.chmod(0o711)
+        self.root = self.base / "root"
+        init_root(self.root)
+        (self.root / cfg.workdir.lstrip("/")).mkdir(parents=True, exist_ok=True)
+        self._chown(self.root, recursive=True)
+
+    @classmethod
+    def config_deserialize(cls, config: dict[str, Any]) -> BaseModel:
+        return BwrapConfig(**config)
+
+    @classmethod
+    async def sample_init(
+        cls, task_name: str, config: SandboxEnvironmentConfigType | None, metadata: dict[str, str]
+    ) -> dict[str, SandboxEnvironment]:
+        check_bwrap()
+        return {"default": cls(_config(config))}
+
+    @classmethod
+    async def sample_cleanup(
+        cls,
+        task_name: str,
+        config: SandboxEnvironmentConfigType | None,
+        environments: dict[str, SandboxEnvironment],
+        interrupted: bool,
+    ) -> None:
+        for env in environments.values():
+            env.as_type(cls).cleanup()
+
+    def cleanup(self) -> None:
+        """Remove the sample's root (read-only dirs included)."""
+
+        def _force(func: Any, path: str, _exc: Any) -> None:
+            with contextlib.suppress(OSError):
+                os.chmod(os.path.dirname(path), 0o700)
+                os.chmod(path, 0o700)
+            with contextlib.suppress(OSError):
+                func(path)
+
+        shutil.rmtree(self.base, onerror=_force)
+
+    # --- exec -----------------------------------------------------------------------------
+
+    async def exec(
+        self,
+        cmd: list[str],
+        input: str | bytes | None = None,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+        user: str | None = None,
+        timeout: int | None = None,
+        timeout_retry: bool = True,
+        concurrency: bool = True,
+    ) -> ExecResult[str]:
+        if user not in (None, "root", "0"):
+            raise SandboxUserUnsupportedError(f"the bwrap sandbox runs commands as root only, not {user!r}")
+        workdir = cwd if cwd and cwd.startswith("/") else f"{self.cfg.workdir.rstrip('/')}/{cwd or ''}".rstrip("/")
+        args = bwrap_command(self.root, self.cfg, cmd, workdir or "/", env or {})
+        limit = timeout or self.cfg.timeout_s
+        proc = await asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.PIPE if input is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
+        max_out = SandboxEnvironmentLimits.MAX_EXEC_OUTPUT_SIZE
+        out_task = asyncio.create_task(_read_capped(proc.stdout, max_out))
+        err_task = asyncio.create_task(_read_capped(proc.stderr, max_out))
+        if input is not None and proc.stdin is not None:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                proc.stdin.write(input.encode() if isinstance(input, str) else input)
+                await proc.stdin.drain()
+            proc.stdin.close()
+        killed: str | None = None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while proc.returncode is None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(proc.wait()), _POLL_S)
+            if proc.returncode is not None:
+                break
+            if loop.time() > deadline:
+                killed = "timeout"
+            elif await asyncio.to_thread(dir_size, self.root) > self.cfg.disk_mb * 2**20:
+                killed = "disk"
+            if killed:
+                _kill(proc)
+                await proc.wait()
+        stdout, stderr = await out_task, await err_task
+        if killed == "timeout":
+            raise TimeoutError(f"command ran past its {limit}s wall-clock limit and was killed")
+        if killed == "disk":
+            stderr += f"\nsandbox: killed, the sandbox grew past its {self.cfg.disk_mb} MB disk limit".encode()
+        code = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
+        return ExecResult(
+            success=code == 0,
+            returncode=code,
+            stdout=stdout.decode("utf-8", errors="replace"),
+            stderr=stderr.decode("utf-8", errors="replace"),
+        )
+
+    # --- files ----------------------------------------------------------------------------
+
+    async def write_file(self, file: str, contents: str | bytes) -> None:
+        path = self._host_path(file)
+        if path is None:
+            raise PermissionError(f"{file} is on the read-only host system")
+        new_dirs = [p for p in reversed(path.parents) if not p.exists()]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise IsADirectoryError(file)
+        data = contents.encode() if isinstance(contents, str) else contents
+        path.write_bytes(data)
+        for p in [*new_dirs, path]:
+            self._chown(p)
+
+    @overload
+    async def read_file(self, file: str, text: Literal[True] = True) -> str: ...
+
+    @overload
+    async def read_file(self, file: str, text: Literal[False]) -> bytes: ...
+
+    async def read_file(self, file: str, text: bool = True) -> Union[str, bytes]:
+        path = self._host_path(file)
+        if path is None:  # a host system file, visible read-only inside too
+            path = Path(file)
+        if not path.exists():
+            raise FileNotFoundError(file)
+        verify_read_file_size(str(path))
+        data = path.read_bytes()
+        return data.decode("utf-8") if text else data
+
+    def _host_path(self, file: str) -> Path | None:
+        """Where a sandbox path lives on the host; None for the read-only host system.
+
+        Symlinks are followed as the sandbox sees them (absolute targets restart at the
+        sample's root), so a link the model made can never reach a host file.
+        """
+        sandbox_path = file if file.startswith("/") else f"{self.cfg.workdir.rstrip('/')}/{file}"
+        if sandbox_path.startswith(_SYSTEM_PREFIXES) and not sandbox_path.startswith("/usr/local/"):
+            return None
+        parts = [p for p in sandbox_path.split("/") if p not in ("", ".")]
+        resolved: list[str] = []
+        hops = 0
+        while parts:
+            part = parts.pop(0)
+            if part == "..":
+                if resolved:
+                    resolved.pop()
+                continue
+            candidate = self.root.joinpath(*resolved, part)
+            if candidate.is_symlink():
+                hops += 1
+                if hops > 40:
+                    raise OSError(f"too many symlinks in {file}")
+                target = os.readlink(candidate)
+                if target.startswith("/"):
+                    resolved = []
+                parts = [p for p in target.split("/") if p not in ("", ".")] + parts
+                continue
+            resolved.append(part)
+        return self.root.joinpath(*resolved)
+
+    def _chown(self, path: Path, recursive: bool = False) -> None:
+        if os.geteuid() != 0:
+            return
+        uid = self.cfg.host_uid
+        os.chown(path, uid, uid, follow_symlinks=False)
+        if recursive:
+            for dirpath, dirnames, filenames in os.walk(path):
+                for name in dirnames + filenames:
+                    os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
+
+    def default_polling_interval(self) -> float:
+        return 0.2
+
+
+def _kill(proc: asyncio.subprocess.Process) -> None:
+    """Kill the wrapper's process group; bwrap's --die-with-parent then ends the namespace."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+async def _read_capped(stream: asyncio.StreamReader | None, limit: int) -> bytes:
+    """Read a stream to its end, keeping only the last `limit` bytes."""
+    if stream is None:
+        return b""
+    buf = bytearray()
+    while chunk := await stream.read(65536):
+        buf += chunk
+        if len(buf) > limit:
+            del buf[: len(buf) - limit]
+    return bytes(buf)
