@@ -1,0 +1,41 @@
+"""Compare rungs statistically: estimates with intervals, paired differences, TOST equivalence
+with Holm correction, the production noise ceiling, stage attribution and item agreement.
+
+`compare(samples, margins=...)` works on the per-sample table of `stagewise.results.collect`
+(docs/architecture.md, Contract 2) and returns a frozen `Comparison`; `main(study_dir)` is the
+stage entry point behind `stagewise compare STUDY_DIR`.
+"""
+
+from stagewise.compare._analysis import compare
+from stagewise.compare._stats import cohen_kappa, holm, items_needed, mcnemar_exact, wilson_interval
+from stagewise.compare._table import CompareError
+from stagewise.compare._types import (
+    Agreement,
+    Attribution,
+    Comparison,
+    Difference,
+    Estimate,
+    MetricInfo,
+    NoiseCeiling,
+    RungInfo,
+    Settings,
+)
+
+__all__ = [
+    "Agreement",
+    "Attribution",
+    "CompareError",
+    "Comparison",
+    "Difference",
+    "Estimate",
+    "MetricInfo",
+    "NoiseCeiling",
+    "RungInfo",
+    "Settings",
+    "cohen_kappa",
+    "compare",
+    "holm",
+    "items_needed",
+    "mcnemar_exact",
+    "wilson_interval",
+]

@@ -1,0 +1,70 @@
+"""Item-level (cluster) bootstrap by resampling weights, without an index matrix per draw.
+
+Every statistic stagewise bootstraps is a function of *totals* over items: the sum of the
+scored values and the number of scored values, per rung (and per set of items shared by a
+pair). One bootstrap draw of items is a vector of multinomial counts `w` (how often each item
+was drawn), and the draw's totals are `w @ columns`. Two tricks keep this fast:
+
+* items with identical rows in `columns` are interchangeable, so we draw counts over the
+  distinct rows only (exact, not an approximation): binary single-epoch data on 10 rungs has
+  at most 2**10 distinct rows, whatever the number of items;
+* when there are many distinct rows (continuous scores, several epochs) the counts are made
+  from uniform indices with one `bincount` per draw, a block of draws at a time, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Above this many distinct rows, drawing uniform indices + bincount beats rng.multinomial.
+_MULTINOMIAL_MAX_ROWS = 4096
+# Floats per block of resampling weights (8 bytes each): bounds peak memory to ~256 MB.
+_BLOCK_FLOATS = 32_000_000
+
+
+def compress_rows(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of an (items x k) matrix and how many items share each row."""
+    if columns.shape[0] == 0:
+        return columns, np.zeros(0, dtype=np.int64)
+    uniq, counts = np.unique(columns, axis=0, return_counts=True)
+    return uniq, counts
+
+
+def bootstrap_totals(columns: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Totals of `columns` over `n_boot` item-bootstrap resamples.
+
+    Args:
+        columns: (n_items, k) per-item values (e.g. sums and counts per rung).
+        n_boot: number of resamples.
+        rng: the random generator (seeded by the caller, for reproducibility).
+
+    Returns:
+        (n_boot, k) array: row b is the column totals of resample b, which draws n_items
+        items with replacement.
+    """
+    columns = np.asarray(columns, dtype=float)
+    n_items, k = columns.shape
+    if n_items == 0:
+        return np.zeros((n_boot, k))
+    uniq, freq = compress_rows(columns)
+    out = np.empty((n_boot, k))
+    n_rows = uniq.shape[0]
+    if n_rows <= _MULTINOMIAL_MAX_ROWS:
+        block = max(1, min(n_boot, _BLOCK_FLOATS // n_rows))
+        pvals = freq / n_items
+        for start in range(0, n_boot, block):
+            stop = min(n_boot, start + block)
+            w = rng.multinomial(n_items, pvals, size=stop - start).astype(float)
+            out[start:stop] = w @ uniq
+        return out
+    # Many distinct rows: draw item indices and count them, one bincount per draw (it keeps
+    # the counters in cache; a single flat bincount over all draws is ~10x slower).
+    block = max(1, min(n_boot, _BLOCK_FLOATS // n_items))
+    for start in range(0, n_boot, block):
+        stop = min(n_boot, start + block)
+        idx = rng.integers(0, n_items, size=(stop - start, n_items))
+        w = np.empty((stop - start, n_items))
+        for r in range(stop - start):
+            w[r] = np.bincount(idx[r], minlength=n_items)
+        out[start:stop] = w @ columns
+    return out

@@ -1,0 +1,91 @@
+"""From the per-sample DataFrame (architecture.md, Contract 2) to dense arrays per metric."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from stagewise.errors import StagewiseError
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("rung", "stage", "rung_index", "benchmark", "metric", "item_id", "epoch", "value")
+
+
+class CompareError(StagewiseError):
+    """The results cannot be compared as asked (missing columns, unknown rung, ...)."""
+
+
+@dataclass(frozen=True)
+class MetricData:
+    """One metric's values as arrays; rows follow `rungs` (ladder order)."""
+
+    metric: str  # benchmark/metric
+    rungs: tuple[str, ...]
+    items: np.ndarray  # item ids, shape (I,)
+    values: np.ndarray  # (R, E, I), NaN = missing or unscored
+    unscored: np.ndarray  # (R,) number of NaN values that were present in the results
+
+    @property
+    def sums(self) -> np.ndarray:
+        """(R, I) sum of scored values per item."""
+        return np.nansum(self.values, axis=1)
+
+    @property
+    def counts(self) -> np.ndarray:
+        """(R, I) number of scored values per item."""
+        return (~np.isnan(self.values)).sum(axis=1).astype(float)
+
+    @property
+    def binary(self) -> bool:
+        """True when every scored value is 0 or 1."""
+        v = self.values[~np.isnan(self.values)]
+        return bool(np.all((v == 0) | (v == 1)))
+
+    def epochs(self, r: int) -> int:
+        """Most scored epochs any item has on rung row `r`."""
+        c = (~np.isnan(self.values[r])).sum(axis=0)
+        return int(c.max()) if c.size else 0
+
+
+def ladder(samples: pd.DataFrame) -> list[tuple[str, str, int]]:
+    """(rung, stage, rung_index) in ladder order."""
+    rows = samples[["rung", "stage", "rung_index"]].drop_duplicates("rung")
+    rows = rows.sort_values(["rung_index", "rung"], kind="stable")
+    return [(str(r.rung), str(r.stage), int(r.rung_index)) for r in rows.itertuples()]
+
+
+def check_samples(samples: pd.DataFrame) -> None:
+    """Raise CompareError unless `samples` has the Contract 2 columns and some rows."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in samples.columns]
+    if missing:
+        raise CompareError(f"results table lacks column(s) {', '.join(missing)}; regenerate it with `stagewise results`")
+    if samples.empty:
+        raise CompareError("results table is empty; run `stagewise run STUDY` first")
+
+
+def metric_tables(samples: pd.DataFrame) -> list[MetricData]:
+    """Split the per-sample table into one MetricData per `benchmark/metric`, in first-seen order."""
+    check_samples(samples)
+    rungs = tuple(name for name, _, _ in ladder(samples))
+    rung_code = {name: i for i, name in enumerate(rungs)}
+    ids = samples["benchmark"].astype(str) + "/" + samples["metric"].astype(str)
+    codes, uniques = pd.factorize(ids, sort=False)
+    r_all = samples["rung"].map(rung_code).to_numpy()
+    e_all = samples["epoch"].to_numpy(dtype=np.int64) - 1
+    if e_all.min() < 0:
+        raise CompareError("epochs are 1-based in the results table; found epoch < 1")
+    v_all = samples["value"].to_numpy(dtype=float)
+    item_all = samples["item_id"].astype(str).to_numpy()
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    out = []
+    for m, mid in enumerate(uniques):
+        sel = order[bounds[m] : bounds[m + 1]]
+        item_codes, items = pd.factorize(item_all[sel], sort=False)
+        r, e, v = r_all[sel], e_all[sel], v_all[sel]
+        values = np.full((len(rungs), int(e.max()) + 1, len(items)), np.nan)
+        values[r, e, item_codes] = v
+        unscored = np.bincount(r[np.isnan(v)], minlength=len(rungs))
+        out.append(MetricData(str(mid), rungs, np.asarray(items, dtype=object), values, unscored))
+    return out
