@@ -13,7 +13,7 @@ from typing import Literal
 
 from stagewise.sandbox._bwrap import BwrapConfig, SandboxError, check_bwrap
 
-__all__ = ["BwrapConfig", "SandboxError", "check_bwrap", "choose_sandbox", "docker_available"]
+__all__ = ["BwrapConfig", "SandboxError", "SandboxKind", "check_bwrap", "choose_sandbox", "docker_available"]
 
 SandboxKind = Literal["auto", "bwrap", "docker"]
 
