@@ -1,0 +1,1 @@
+"""`user_logs`: replay sampled, scrubbed user prompts; autorate the response and the thinking."""
