@@ -9,15 +9,17 @@ was drawn), and the draw's totals are `w @ columns`. Two tricks keep this fast:
   distinct rows only (exact, not an approximation): binary single-epoch data on 10 rungs has
   at most 2**10 distinct rows, whatever the number of items;
 * when there are many distinct rows (continuous scores, several epochs) the counts are made
-  from uniform indices with one `bincount` per draw, a block of draws at a time, so memory stays bounded.
+  from uniform item indices with `bincount`, a block of draws at a time, so memory stays bounded.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# Above this many distinct rows, drawing uniform indices + bincount beats rng.multinomial.
-_MULTINOMIAL_MAX_ROWS = 4096
+# Draw multinomial counts over distinct rows only when rows are this many times fewer than items.
+_COMPRESSION_GAIN = 20
+# Up to this many counters, one flat bincount over a block of draws stays in cache.
+_FLAT_BINCOUNT_MAX = 1_000_000
 # Floats per block of resampling weights (8 bytes each): bounds peak memory to ~256 MB.
 _BLOCK_FLOATS = 32_000_000
 
@@ -49,22 +51,29 @@ def bootstrap_totals(columns: np.ndarray, n_boot: int, rng: np.random.Generator)
     uniq, freq = compress_rows(columns)
     out = np.empty((n_boot, k))
     n_rows = uniq.shape[0]
-    if n_rows <= _MULTINOMIAL_MAX_ROWS:
-        block = max(1, min(n_boot, _BLOCK_FLOATS // n_rows))
+    # rng.multinomial costs one binomial draw (~100 ns) per distinct row and resample; uniform
+    # indices cost a few ns per item and resample: use the multinomial only on big compressions.
+    if n_rows * _COMPRESSION_GAIN <= n_items:
         pvals = freq / n_items
+        block = max(1, min(n_boot, _BLOCK_FLOATS // n_rows))
         for start in range(0, n_boot, block):
             stop = min(n_boot, start + block)
             w = rng.multinomial(n_items, pvals, size=stop - start).astype(float)
             out[start:stop] = w @ uniq
         return out
-    # Many distinct rows: draw item indices and count them, one bincount per draw (it keeps
-    # the counters in cache; a single flat bincount over all draws is ~10x slower).
     block = max(1, min(n_boot, _BLOCK_FLOATS // n_items))
     for start in range(0, n_boot, block):
         stop = min(n_boot, start + block)
-        idx = rng.integers(0, n_items, size=(stop - start, n_items))
-        w = np.empty((stop - start, n_items))
-        for r in range(stop - start):
-            w[r] = np.bincount(idx[r], minlength=n_items)
+        m = stop - start
+        idx = rng.integers(0, n_items, size=(m, n_items))
+        if m * n_items <= _FLAT_BINCOUNT_MAX:
+            flat = (idx + np.arange(m)[:, None] * n_items).ravel()
+            w = np.bincount(flat, minlength=m * n_items).reshape(m, n_items).astype(float)
+        else:
+            # One bincount per draw keeps the counters in cache (one flat bincount over
+            # tens of millions of counters is ~10x slower).
+            w = np.empty((m, n_items))
+            for r in range(m):
+                w[r] = np.bincount(idx[r], minlength=n_items)
         out[start:stop] = w @ columns
     return out

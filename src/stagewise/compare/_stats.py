@@ -7,6 +7,8 @@ that the rest of stagewise shows to users are built from them in `_analysis.py`.
 from __future__ import annotations
 
 import math
+import warnings
+from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -43,7 +45,12 @@ def wilson_interval(successes: ArrayLike, n: ArrayLike, confidence: float = 0.95
 def percentile_interval(draws: np.ndarray, confidence: float = 0.95, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Percentile bootstrap interval along `axis`, ignoring NaN draws (empty resamples)."""
     tail = (1 - confidence) / 2
-    low, high = np.nanquantile(draws, [tail, 1 - tail], axis=axis)
+    if not np.isnan(draws).any():
+        low, high = np.quantile(draws, [tail, 1 - tail], axis=axis)
+    else:
+        with warnings.catch_warnings():  # an all-NaN slice (undefined ratio) gives NaN bounds
+            warnings.simplefilter("ignore", RuntimeWarning)
+            low, high = np.nanquantile(draws, [tail, 1 - tail], axis=axis)
     return low, high
 
 
@@ -124,8 +131,9 @@ def tost_power(n: float, sd: float, gap: float, margin: float, alpha: float) -> 
     if n <= 0:
         return 0.0
     se = sd / math.sqrt(n)
-    za = stats.norm.ppf(1 - alpha)
-    p = stats.norm.cdf((margin - gap) / se - za) + stats.norm.cdf((margin + gap) / se - za) - 1
+    norm = NormalDist()  # scalar and ~100x faster than scipy.stats.norm in this loop
+    za = norm.inv_cdf(1 - alpha)
+    p = norm.cdf((margin - gap) / se - za) + norm.cdf((margin + gap) / se - za) - 1
     return float(max(p, 0.0))
 
 
