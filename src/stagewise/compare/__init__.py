@@ -7,6 +7,8 @@ stage entry point behind `stagewise compare STUDY_DIR`.
 """
 
 from stagewise.compare._analysis import compare
+from stagewise.compare._study import compare_study, main
+from stagewise.compare._summary import summary
 from stagewise.compare._stats import cohen_kappa, holm, items_needed, mcnemar_exact, wilson_interval
 from stagewise.compare._table import CompareError
 from stagewise.compare._types import (
@@ -34,8 +36,11 @@ __all__ = [
     "Settings",
     "cohen_kappa",
     "compare",
+    "compare_study",
     "holm",
     "items_needed",
+    "main",
     "mcnemar_exact",
+    "summary",
     "wilson_interval",
 ]
