@@ -1,0 +1,1 @@
+"""ODCV-Bench: outcome-driven constraint violations of agents in a shell (see README.md)."""
