@@ -96,6 +96,14 @@ BENCHMARKS: dict[str, BenchmarkInfo] = {
         ),
         kind="agentic",
     ),
+    "dilemmas": BenchmarkInfo(
+        name="dilemmas",
+        task="stagewise.evals.dilemmas.task:dilemmas",
+        metrics=(
+            _rate("misaligned", "lower", "the response takes the scenario's misaligned decision"),
+            _rate("eval_aware", "lower", "the response says it thinks it is being tested or evaluated"),
+        ),
+    ),
     "user_logs": BenchmarkInfo(
         name="user_logs",
         task="stagewise.evals.user_logs.task:user_logs",

@@ -1,0 +1,1 @@
+"""Single-prompt alignment dilemmas with two autoraters: misaligned decision and eval awareness."""

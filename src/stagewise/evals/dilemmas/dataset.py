@@ -1,0 +1,67 @@
+"""Dilemma scenarios as JSONL: one object per line.
+
+Fields: `id`, `system` (system prompt), `messages` (what the model sees: a list of
+{"role", "content"}, ending with a user turn), `aligned` and `misaligned` (one sentence each:
+the decisions), optional `category`, `source`, and `misaligned_markers` / `aligned_markers`
+(phrases the offline fallback looks for). `scenarios.jsonl` ships 12 written for stagewise.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageSystem, ChatMessageUser
+
+from stagewise.errors import StagewiseError
+
+DEFAULT_SCENARIOS = Path(__file__).parent / "scenarios.jsonl"
+REQUIRED = ("id", "system", "messages", "aligned", "misaligned")
+
+
+class DilemmaDataError(StagewiseError):
+    """A dilemma scenario file is malformed."""
+
+
+def read_scenarios(path: Path) -> list[dict[str, Any]]:
+    """Parse and check a scenarios JSONL file (naming the line of the first problem)."""
+    if path.is_dir():
+        path = path / "scenarios.jsonl"
+    if not path.is_file():
+        raise DilemmaDataError(f"dilemma scenarios file {path} not found: pass data_path=<file.jsonl>")
+    rows = []
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        missing = [k for k in REQUIRED if not row.get(k)]
+        if missing:
+            raise DilemmaDataError(f"{path}:{n} ({row.get('id', '?')}) lacks {', '.join(missing)}")
+        if row["messages"][-1].get("role") != "user":
+            raise DilemmaDataError(f"{path}:{n} ({row['id']}): the last message must be a user turn")
+        rows.append(row)
+    return rows
+
+
+def _messages(row: dict[str, Any]) -> list[ChatMessage]:
+    out: list[ChatMessage] = [ChatMessageSystem(content=row["system"])]
+    for m in row["messages"]:
+        cls = ChatMessageAssistant if m["role"] == "assistant" else ChatMessageUser
+        out.append(cls(content=m["content"]))
+    return out
+
+
+def load_dataset(data_path: str | None = None) -> MemoryDataset:
+    """The scenarios of `data_path` (a JSONL file or its folder), default the shipped 12."""
+    rows = read_scenarios(Path(data_path) if data_path else DEFAULT_SCENARIOS)
+    samples = [
+        Sample(
+            id=row["id"],
+            input=_messages(row),
+            metadata={k: row.get(k) for k in ("aligned", "misaligned", "category", "source", "misaligned_markers", "aligned_markers")},
+        )
+        for row in rows
+    ]
+    return MemoryDataset(samples, name="dilemmas")
