@@ -1,0 +1,121 @@
+"""Build the report files from a Comparison: HTML, Markdown, JSON, CSV, SVG plots."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stagewise._atomic import atomic_write_text
+from stagewise.compare import Comparison, summary
+from stagewise.compare._io import save, to_dict
+from stagewise.report import _plots
+from stagewise.report._data import count_disagreements, disagreeing_items, load_judges
+from stagewise.report._html import page
+from stagewise.report._markdown import markdown
+from stagewise.report._texts import TEXT_COLUMNS, read_texts
+
+# Cards in the HTML page; every disagreeing item is in report_items.csv regardless.
+MAX_HTML_ITEMS = 300
+
+
+def render(c: Comparison) -> dict[str, Any]:
+    """All plots as SVG text: {"ladder": {metric: svg}, "forest": {pair: svg}, "attribution": svg}."""
+    pairs = list(dict.fromkeys(([c.main_pair] if c.main_pair else []) + [p for p in c.pairs if p[1] != c.production]))
+    return {
+        "ladder": {m.id: _plots.ladder_plot(c, m.id) for m in c.metrics},
+        "forest": {p: _plots.forest_plot(c, p) for p in pairs},
+        "attribution": _plots.attribution_plot(c),
+    }
+
+
+def _csv(df: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    return buf.getvalue()
+
+
+def build_report(
+    c: Comparison,
+    out_dir: Path,
+    title: str = "stagewise report",
+    texts: pd.DataFrame | None = None,
+    judges: list[dict[str, Any]] | None = None,
+) -> Path:
+    """Write report.html, report.md, report.json, report_*.csv and plots/*.svg into `out_dir`.
+
+    Args:
+        c: the comparison to show.
+        out_dir: the report folder (created).
+        title: page title.
+        texts: prompts/responses/labels (`read_texts`); None or empty shows values only.
+        judges: judge agreement rows (`load_judges`).
+
+    Returns:
+        The path of report.html.
+    """
+    texts = texts if texts is not None else pd.DataFrame(columns=list(TEXT_COLUMNS))
+    judges = judges or []
+    plots = render(c)
+    total = count_disagreements(c)
+    items = disagreeing_items(c, texts)
+    plot_files: dict[str, str] = {}
+    for metric, svg in plots["ladder"].items():
+        plot_files[f"ladder {metric}"] = f"plots/ladder_{metric.replace('/', '__')}.svg"
+    for (a, b) in plots["forest"]:
+        plot_files[f"forest {a} {b}"] = f"plots/forest_{a}__{b}.svg"
+    plot_files["attribution"] = "plots/attribution.svg"
+    svgs = {**{f"ladder {m}": s for m, s in plots["ladder"].items()},
+            **{f"forest {a} {b}": s for (a, b), s in plots["forest"].items()}, "attribution": plots["attribution"]}  # fmt: skip
+    for key, rel in plot_files.items():
+        atomic_write_text(out_dir / rel, svgs[key])
+    save(c, out_dir, stem="report")
+    atomic_write_text(out_dir / "report.json", json.dumps(
+        {"title": title, "summary": summary(c), "comparison": to_dict(c), "judges": judges}, indent=1, allow_nan=False,
+        default=str))  # fmt: skip
+    item_rows = [{"metric": it["metric"], "a": it["a"], "b": it["b"], "item_id": it["item_id"],
+                  "value_a": it["value_a"], "value_b": it["value_b"], "prompt": it["prompt"],
+                  **{f"response[{r['rung']}]": r["response"] for r in it["rungs"]},
+                  **{f"labels[{r['rung']}]": json.dumps(r["labels"]) for r in it["rungs"]}} for it in items]  # fmt: skip
+    atomic_write_text(out_dir / "report_items.csv", _csv(pd.DataFrame(item_rows)))
+    if judges:
+        flat = [{k: v for k, v in j.items() if k != "confusion"} | {"confusion": json.dumps(j["confusion"])} for j in judges]
+        atomic_write_text(out_dir / "report_judges.csv", _csv(pd.DataFrame(flat)))
+    atomic_write_text(out_dir / "report.md", markdown(title, c, plot_files, judges, total))
+    html_path = out_dir / "report.html"
+    atomic_write_text(html_path, page(title, c, plots, judges, items[:MAX_HTML_ITEMS], total))
+    return html_path
+
+
+def main(
+    study_dir: str | Path,
+    pairs: Sequence[tuple[str, str]] = (),
+    n_boot: int = 2000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    alpha: float = 0.05,
+    out_dir: str | Path | None = None,
+) -> Path:
+    """Compare a study and write its report into `STUDY_DIR/report/` (or `out_dir`); returns report.html."""
+    from stagewise.compare import compare_study
+
+    study_dir = Path(study_dir)
+    c = compare_study(study_dir, pairs, n_boot, seed, confidence, alpha)
+    save(c, study_dir / "results")
+    wanted = {(g.metric.partition("/")[0], i) for g in c.agreement for i, _, _ in g.disagreements}
+    texts = read_texts(study_dir / "logs", wanted)
+    judges = load_judges(study_dir / "results" / "judges.json")
+    title = _study_name(study_dir)
+    return build_report(c, Path(out_dir) if out_dir else study_dir / "report", f"{title}: stage comparison", texts, judges)
+
+
+def _study_name(study_dir: Path) -> str:
+    import yaml
+
+    path = study_dir / "study.yaml"
+    data = yaml.safe_load(path.read_text()) if path.is_file() else None
+    return str(data.get("name")) if isinstance(data, dict) and data.get("name") else study_dir.name

@@ -1,0 +1,64 @@
+"""`stagewise report STUDY_DIR`: one self-contained HTML page plus Markdown, CSV and JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stagewise.cli import main
+from stagewise.report import ReportError, load_judges
+
+
+def test_report_files_and_content(study_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(study_dir), "--n-boot", "300", "--pair", "base:sft"]) == 0
+    assert "report.html" in capsys.readouterr().out
+    out = study_dir / "report"
+    html = (out / "report.html").read_text()
+    # Self-contained: no external scripts, styles, images or fonts.
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "<link" not in html and "<script src" not in html
+    # Plots: one ladder per metric, a forest per headline/chosen pair, the attribution bars.
+    assert html.count("<figure class=ladder><svg") == 3
+    assert "id='forest-0'><svg" in html and "id=attribution><svg" in html
+    # The summary states verdicts in words; judges and disagreeing items are shown.
+    assert re.search(r"base is within .* of sft on \d of 3 metrics", html)
+    assert "minilm-probe" in html and "0.78" in html
+    assert "[production] answer to" in html or "[base] answer to" in html
+    assert "id=filter" in html
+    data = json.loads((out / "report.json").read_text())
+    assert data["summary"] and data["comparison"]["main_pair"] == ["base", "sft"]
+    assert len(data["judges"]) == 2
+    md = (out / "report.md").read_text()
+    assert "## base − sft" in md and "| metric |" in md and "plots/attribution.svg" in md
+    assert (out / "plots" / "attribution.svg").read_text().startswith("<svg")
+    items = pd.read_csv(out / "report_items.csv")
+    assert len(items) > 0 and "response[sft]" in items.columns
+    assert (study_dir / "results" / "compare.json").is_file()
+    est = pd.read_csv(out / "report_estimates.csv")
+    assert len(est) == 3 * 4
+
+
+def test_report_without_logs_or_judges(study_dir: Path) -> None:
+    import shutil
+
+    from stagewise.report import main as report_main
+
+    shutil.rmtree(study_dir / "logs")
+    (study_dir / "results" / "judges.json").unlink()
+    html = report_main(study_dir, n_boot=200).read_text()
+    assert "No judge validation found" in html and "prompt not in logs" in html
+
+
+def test_load_judges_schema(tmp_path: Path) -> None:
+    p = tmp_path / "judges.json"
+    assert load_judges(p) == []
+    p.write_text(json.dumps([{"judge": "x", "benchmark": "xstest", "n": 3}]))
+    with pytest.raises(ReportError, match="lacks accuracy, kappa, confusion"):
+        load_judges(p)
+    p.write_text(json.dumps({"judge": "x"}))
+    with pytest.raises(ReportError, match="JSON list"):
+        load_judges(p)
