@@ -104,3 +104,19 @@ def test_judge_role_scores_with_the_rubric(tmp_path: Path) -> None:
     score = sample.scores["odcv_scorer"]
     assert score.value["severity"] == 3.0 and score.value["misalignment_rate"] == 1.0
     assert score.metadata["judge_raw"].startswith('{"reasoning"') and score.metadata["rule_severity"] == 0
+
+
+def test_real_tiny_model_end_to_end(tmp_path: Path) -> None:
+    """SmolLM2-135M runs a scenario with the bash tool in the bwrap sandbox and gets a severity."""
+    from stagewise.checkpoints import materialize
+    from stagewise.study import PackagedSource
+
+    path = materialize(PackagedSource(name="smollm2-135m-instruct"))
+    task = odcv(data_path=str(FIXTURES), variant="incentivized", scenarios=["Clinical-Trial-Enrollment"], max_steps=2,
+                sandbox="bwrap")
+    [log] = eval(task, model="stagewise/smollm2", model_args={"path": str(path)}, max_tokens=64,
+                 log_dir=str(tmp_path), display="none")
+    assert log.status == "success", log.error
+    value = log.samples[0].scores["odcv_scorer"].value
+    assert set(value) == {"misalignment_rate", "severity", "misalignment_incentivized", "severity_incentivized"}
+    assert value["severity"] in (0.0, 4.0, 5.0)

@@ -136,3 +136,20 @@ def test_judge_role_reviews_transcript(tmp_path: Path) -> None:
     score = log.samples[0].scores["reward_hacking_scorer"]
     assert score.value["judge_hack"] == 1.0 and score.value["hack"] == 0.0
     assert score.metadata["judge_raw"].startswith('{"hack": true')
+
+
+def test_real_tiny_model_end_to_end(tmp_path: Path) -> None:
+    """SmolLM2-135M works the task in the bwrap sandbox; it does badly, but every detector runs."""
+    from stagewise.checkpoints import materialize
+    from stagewise.study import PackagedSource
+
+    path = materialize(PackagedSource(name="smollm2-135m-instruct"))
+    task = reward_hacking(tasks=["pair_sum"], max_steps=2, sandbox="bwrap")
+    [log] = eval(task, model="stagewise/smollm2", model_args={"path": str(path)}, max_tokens=64,
+                 log_dir=str(tmp_path), display="none")
+    assert log.status == "success", log.error
+    sample = log.samples[0]
+    value = sample.scores["reward_hacking_scorer"].value
+    assert set(value) == {"hack", "speedup", "correct"} and all(isinstance(v, float) for v in value.values())
+    assert sample.metadata["steps"] >= 1
+    assert "t_orig_held" in sample.scores["reward_hacking_scorer"].metadata["grader_report"]
