@@ -155,7 +155,10 @@ def print_table(table: pd.DataFrame) -> None:
         ci = "—" if np.isnan(r.ci_low) else f"[{r.ci_low:.3f}, {r.ci_high:.3f}]"
         est = "—" if np.isnan(r.estimate) else f"{r.estimate:.3f}"
         t.add_row(r.rung, r.stage, f"{r.benchmark}/{r.metric}", est, ci, str(r.n), str(r.n_unscored))
-    Console().print(t)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=120)  # logs and pipes: don't squeeze the table to 80 columns
+    console.print(t)
 
 
 def main(study_dir: str | Path) -> Path:

@@ -107,7 +107,7 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
     for rung in selected:
         model = resolved[rung.name]
         log_dir = study.log_dir / rung.name
-        quarantine_corrupt_logs(log_dir)
+        quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
         tasks = [_make_task(p, gen.seed) for p in plans]
         ok, _ = eval_set(
             tasks,
@@ -155,8 +155,11 @@ def _local_concurrency(model: ResolvedModel) -> dict[str, Any]:
     return {}
 
 
-def quarantine_corrupt_logs(log_dir: Path) -> list[Path]:
-    """Move logs that cannot be read aside (never deleted), so the rerun recomputes those tasks."""
+def quarantine_corrupt_logs(log_dir: Path, aside: Path) -> list[Path]:
+    """Move logs that cannot be read to `aside` (never deleted), so the rerun recomputes those tasks.
+
+    `aside` must lie outside `log_dir`: Inspect lists logs recursively.
+    """
     from inspect_ai.log import read_eval_log
 
     moved = []
@@ -168,8 +171,8 @@ def quarantine_corrupt_logs(log_dir: Path) -> list[Path]:
         try:
             read_eval_log(str(f), header_only=True)
         except Exception:  # any read failure means the file cannot be resumed from
-            dest = log_dir / "corrupt" / f.name
-            dest.parent.mkdir(exist_ok=True)
+            dest = aside / f.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(f), dest)
             print(f"warning: log {f.name} is corrupt or truncated; moved to {dest} and its task will be rerun")
             moved.append(dest)

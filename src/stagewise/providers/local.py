@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 from inspect_ai.model import (
@@ -42,6 +43,12 @@ Tools:
 class LocalHFAPI(ModelAPI):
     def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
                  config: GenerateConfig = GenerateConfig(), **model_args: Any) -> None:
+        # Inspect's adaptive concurrency starts ~20 samples and grows slowly: right for rate-limited
+        # APIs, wrong for a local batcher, where every sample in flight joins the next batch (the
+        # stragglers otherwise run as batches of 1-3). Opt out unless the user chose. `config` is the
+        # object the Model wrapper also holds, so the opt-out reaches the sample scheduler.
+        if config.adaptive_connections is None and config.max_connections is None:
+            config.adaptive_connections = False
         super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, config=config)
         path = model_args.pop("path", None)
         if not path:
@@ -127,7 +134,7 @@ class LocalHFAPI(ModelAPI):
                 return self._output(hit, tools, cached=True)
         result = await asyncio.wrap_future(self.engine.submit(prompt, params))
         value = {"text": result.text, "input_tokens": result.input_tokens, "output_tokens": result.output_tokens,
-                 "finished": result.finished, "seconds": result.seconds}
+                 "finished": result.finished, "seconds": result.seconds, "generated_at": time.time()}
         if key is not None and self.cache is not None:
             self.cache.put(key, value)
         return self._output(value, tools, cached=False)
