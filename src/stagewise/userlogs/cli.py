@@ -36,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="minilm", help="'minilm' (packaged) or a sentence-transformers name/path")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--max-tokens", type=int, default=128, help="truncate prompts to this many tokens")
+    p.add_argument("--dtype", choices=["auto", "float32", "bfloat16"], default="auto",
+                   help="auto = bfloat16 where the CPU has native bf16, else float32")
     p.add_argument("--ray-address", default=None, help="run on Ray Data: 'auto', 'local' or ray://HOST:PORT")
     p = sub.add_parser("cluster", help="k-means topics, a hierarchy above, c-TF-IDF names")
     p.add_argument("dir", type=Path)
@@ -85,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     elif step == "embed":
         from stagewise.userlogs.embed import embed
 
-        print(f"wrote {embed(args.dir, args.model, args.batch_size, args.max_tokens, args.ray_address)}")
+        print(f"wrote {embed(args.dir, args.model, args.batch_size, args.max_tokens, args.ray_address,
+                               dtype=args.dtype)}")
     elif step == "cluster":
         from stagewise.userlogs.cluster import cluster
 

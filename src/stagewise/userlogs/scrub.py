@@ -47,7 +47,8 @@ _ID_CUE = re.compile(
     r"(?: (?:number|no\.?|#))?(?:\s+(?:is|was|=))?\W{0,4}([A-Z0-9][A-Z0-9-]{5,14}\d[A-Z0-9]*)\b",
     re.I,
 )
-_IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)")
+# "version 1.2.3.4" / "v1.2.3.4" are version numbers, not addresses.
+_IPV4 = re.compile(r"(?<![\d.vV])(?<!version )(?<!Version )(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
 _PHONE = re.compile(
     r"(?:(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,5}(?:[ .-]?\d{2,5}){1,4}(?!\d)"  # international
