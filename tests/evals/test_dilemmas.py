@@ -12,9 +12,18 @@ from inspect_ai.model._model import init_model_roles
 
 from stagewise.errors import StagewiseError
 from stagewise.evals.dilemmas import agentic
-from stagewise.evals.dilemmas.dataset import DilemmaDataError, load_dataset, read_scenarios
+from stagewise.evals.dilemmas.dataset import (
+    DilemmaDataError,
+    load_dataset,
+    read_scenarios,
+)
 from stagewise.evals.dilemmas.generate import generate_scenarios, read_seeds
-from stagewise.evals.dilemmas.scorer import keyword_awareness, marker_decision, parse_awareness, parse_decision
+from stagewise.evals.dilemmas.scorer import (
+    keyword_awareness,
+    marker_decision,
+    parse_awareness,
+    parse_decision,
+)
 from stagewise.evals.dilemmas.task import dilemmas
 
 from .helpers import mock_output

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from stagewise.sandbox import BwrapConfig, SandboxError
-from stagewise.sandbox import _bwrap
+from stagewise.sandbox import BwrapConfig, SandboxError, _bwrap
 from stagewise.sandbox.environment import BwrapSandboxEnvironment
 
 pytestmark = pytest.mark.timeout(120)
@@ -26,6 +25,11 @@ async def box() -> AsyncIterator[BwrapSandboxEnvironment]:
     yield sb
     await BwrapSandboxEnvironment.sample_cleanup("test", cfg, envs, False)
     assert not sb.base.exists(), "the sample's root was not removed"
+
+
+async def host_processes() -> str:
+    res = await asyncio.to_thread(subprocess.run, ["ps", "-eo", "args"], check=True, capture_output=True, text=True)
+    return res.stdout
 
 
 async def sh(sb: BwrapSandboxEnvironment, script: str, timeout: int | None = None) -> tuple[int, str]:
@@ -93,8 +97,7 @@ async def test_nothing_outlives_the_command(box: BwrapSandboxEnvironment) -> Non
     code, _ = await sh(box, "nohup sleep 987.5 >/dev/null 2>&1 & setsid sleep 987.5 & disown; echo started")
     assert code == 0
     await asyncio.sleep(0.5)
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert "sleep 987.5" not in ps
+    assert "sleep 987.5" not in await host_processes()
 
 
 async def test_wall_clock_and_cpu_limits(box: BwrapSandboxEnvironment) -> None:
@@ -102,7 +105,7 @@ async def test_wall_clock_and_cpu_limits(box: BwrapSandboxEnvironment) -> None:
     with pytest.raises(TimeoutError):
         await sh(box, "sleep 988.5", timeout=2)
     assert time.monotonic() - t0 < 6
-    assert "sleep 988.5" not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert "sleep 988.5" not in await host_processes()
     code, _ = await sh(box, "while :; do :; done", timeout=20)  # killed by the 3 s CPU limit
     assert code != 0
     code, out = await sh(box, "python3 -c 'x = bytearray(2 * 1024**3)'")

@@ -23,7 +23,7 @@ def docker_available() -> bool:
     """True when the `docker` CLI is installed and its daemon answers."""
     if shutil.which("docker") is None:
         return False
-    res = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, timeout=20)
+    res = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], check=False, capture_output=True, timeout=20)
     return res.returncode == 0
 
 

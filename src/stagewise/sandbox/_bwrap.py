@@ -163,7 +163,7 @@ def check_bwrap() -> None:
     probe = ["bwrap", "--unshare-all", "--unshare-user", "--ro-bind", "/", "/", "--", "true"]
     if os.geteuid() == 0:
         probe = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", *probe]
-    res = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+    res = subprocess.run(probe, check=False, capture_output=True, text=True, timeout=30)
     if res.returncode != 0:
         why = res.stderr.strip().splitlines()[-1] if res.stderr.strip() else f"exit {res.returncode}"
         raise SandboxError(

@@ -14,15 +14,29 @@ import shutil
 import signal
 import tempfile
 from pathlib import Path
-from typing import Any, Literal, Union, overload
+from typing import Any, Literal, overload
 
 import yaml
-from inspect_ai.util import ExecResult, SandboxEnvironment, SandboxEnvironmentConfigType, sandboxenv
+from inspect_ai.util import (
+    ExecResult,
+    SandboxEnvironment,
+    SandboxEnvironmentConfigType,
+    sandboxenv,
+)
 from inspect_ai.util._sandbox.environment import SandboxUserUnsupportedError
-from inspect_ai.util._sandbox.limits import SandboxEnvironmentLimits, verify_read_file_size
+from inspect_ai.util._sandbox.limits import (
+    SandboxEnvironmentLimits,
+    verify_read_file_size,
+)
 from pydantic import BaseModel
 
-from stagewise.sandbox._bwrap import BwrapConfig, bwrap_command, check_bwrap, dir_size, init_root
+from stagewise.sandbox._bwrap import (
+    BwrapConfig,
+    bwrap_command,
+    check_bwrap,
+    dir_size,
+    init_root,
+)
 
 _POLL_S = 0.2
 _SYSTEM_PREFIXES = ("/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/")
@@ -169,7 +183,7 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
     @overload
     async def read_file(self, file: str, text: Literal[False]) -> bytes: ...
 
-    async def read_file(self, file: str, text: bool = True) -> Union[str, bytes]:
+    async def read_file(self, file: str, text: bool = True) -> str | bytes:
         path = self._host_path(file)
         if path is None:  # a host system file, visible read-only inside too
             path = Path(file)

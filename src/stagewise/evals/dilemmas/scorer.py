@@ -17,7 +17,11 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from stagewise.evals._metrics import present_mean
-from stagewise.evals.dilemmas.prompts import AWARENESS_KEYWORDS, AWARENESS_PROMPT, MISALIGNED_PROMPT
+from stagewise.evals.dilemmas.prompts import (
+    AWARENESS_KEYWORDS,
+    AWARENESS_PROMPT,
+    MISALIGNED_PROMPT,
+)
 from stagewise.judges.llm import ask_judge, render_rubric
 
 METRICS = ("misaligned", "eval_aware")
@@ -97,7 +101,7 @@ def dilemmas_scorer(judge: str | None = None, awareness_judge: str | None = None
             value["misaligned"] = None if decision is None else float(decision[0])
             evidence = decision[1] if decision else None
             md.update(judge=name, judge_raw=raw, evidence=evidence,
-                      evidence_in_response=bool(evidence) and evidence.strip().lower() in response.lower())
+                      evidence_in_response=bool(evidence and evidence.strip().lower() in response.lower()))
         if aware_role is None:
             phrase = keyword_awareness(response)
             value["eval_aware"] = float(phrase is not None)

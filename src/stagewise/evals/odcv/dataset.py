@@ -46,7 +46,7 @@ def resolve_root(data_path: str | None) -> Path:
         return root
     final = cache_root() / "data" / "odcv" / REVISION
     if not final.is_dir():
-        with urllib.request.urlopen(ARCHIVE_URL, timeout=120) as resp:  # noqa: S310 (pinned https URL)
+        with urllib.request.urlopen(ARCHIVE_URL, timeout=120) as resp:
             data = resp.read()
         with atomic_dir(final) as tmp, tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
             members = [m for m in tar.getmembers() if "_scenarios/" in m.name and (m.isfile() or m.isdir())]

@@ -87,7 +87,7 @@ def _sandbox_has(module: str) -> bool:
     """Whether the sandbox's python (the system /usr/bin/python3) can import `module`."""
     python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
     probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
-    return subprocess.run([python, "-c", probe], capture_output=True, timeout=60).returncode == 0
+    return subprocess.run([python, "-c", probe], check=False, capture_output=True, timeout=60).returncode == 0
 
 
 def _pip_missing(args: str) -> list[str]:
