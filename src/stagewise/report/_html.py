@@ -34,6 +34,8 @@ flex-wrap:wrap}.prompt{white-space:pre-wrap;background:#f6f7fa;border-radius:6px
 .resp div{border:1px solid var(--line);border-radius:6px;padding:8px;font-size:13px;white-space:pre-wrap;
 max-height:220px;overflow:auto}.resp b{display:block;margin-bottom:4px}.lab{display:inline-block;
 background:#eef1f6;border-radius:4px;padding:0 6px;margin:2px 4px 0 0;font-size:12px}
+table.conf{width:auto;border:0;font-size:12px}table.conf th,table.conf td{padding:2px 8px;border:0;
+background:none;text-align:right}.resp div.pair{border-color:#8fa8d8;background:#f7f9fe}
 code{background:#f0f2f6;padding:1px 5px;border-radius:4px;font-size:13px}
 """
 
@@ -103,33 +105,41 @@ def _judges_table(judges: list[dict[str, Any]]) -> str:
     rows = []
     for j in judges:
         labels, matrix = j["confusion"]["labels"], j["confusion"]["matrix"]
-        conf = "<br>".join(f"{_e(lab)}: " + " ".join(str(v) for v in row) for lab, row in zip(labels, matrix))
-        rows.append(f"<tr><td>{_e(j['judge'])}</td><td>{_e(j['benchmark'])}</td><td>{j['n']}</td>"
-                    f"<td>{100 * j['accuracy']:.1f}%</td><td>{j['kappa']:.3f}</td><td class=v><span class=dim>"
-                    f"human ↓ / judge → {' '.join(_e(x) for x in labels)}</span><br>{conf}</td></tr>")  # fmt: skip
-    head = "<tr><th>judge</th><th>benchmark</th><th>n</th><th>accuracy</th><th>Cohen's κ</th><th>confusion</th></tr>"
+        conf = ("<table class=conf><tr><th>human ↓ judge →</th>" + "".join(f"<th>{_e(x)}</th>" for x in labels)
+                + "</tr>" + "".join(f"<tr><th>{_e(lab)}</th>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
+                                    for lab, row in zip(labels, matrix)) + "</table>")  # fmt: skip
+        rows.append(f"<tr><td>{_e(j['judge'])}</td><td class=v>{_e(j['benchmark'])}</td><td>{j['n']}</td>"
+                    f"<td>{100 * j['accuracy']:.1f}%</td><td>{j['kappa']:.3f}</td><td class=v>{conf}</td></tr>")  # fmt: skip
+    head = ("<tr><th>judge</th><th class=v>benchmark</th><th>n</th><th>accuracy</th><th>Cohen's κ</th>"
+            "<th class=v>confusion</th></tr>")
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _cards(items: list[dict[str, Any]], total: int, c: Comparison) -> str:
-    infos = {m.id: m for m in c.metrics}
+def _item_value(x: float) -> str:
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:.2f}"
+
+
+def _cards(items: list[dict[str, Any]], total: int) -> str:
     out = []
     for it in items:
-        kind = infos[it["metric"]].kind
+        pair = (it["a"], it["b"])
+        rungs = sorted(it["rungs"], key=lambda r: (r["rung"] not in pair, pair.index(r["rung"]) if r["rung"] in pair else 0))
         resp = "".join(
-            f"<div><b>{_e(r['rung'])}</b>{''.join(f'<span class=lab>{_e(k)}: {_e(v)}</span>' for k, v in r['labels'].items())}"
+            f"<div class={'pair' if r['rung'] in pair else 'other'}><b>{_e(r['rung'])}</b>"
+            f"{''.join(f'<span class=lab>{_e(k)}: {_e(v)}</span>' for k, v in r['labels'].items())}"
             f"<p>{_e(r['response'])}</p></div>"
-            for r in it["rungs"]
+            for r in rungs
         ) or "<div class=dim>no text in the logs for this item</div>"
         out.append(
             f"<div class=card><div class=head><b>{_e(it['item_id'])}</b><span class=dim>{_e(it['metric'])}</span>"
-            f"<span class=lab>{_e(it['a'])}: {fmt_value(it['value_a'], kind)}</span>"
-            f"<span class=lab>{_e(it['b'])}: {fmt_value(it['value_b'], kind)}</span></div>"
+            f"<span class=lab>{_e(it['a'])} = {_item_value(it['value_a'])}</span>"
+            f"<span class=lab>{_e(it['b'])} = {_item_value(it['value_b'])}</span></div>"
             f"<div class=prompt>{_e(it['prompt']) or '<span class=dim>(prompt not in logs)</span>'}</div>"
             f"<div class=resp>{resp}</div></div>"
         )
     more = f" Showing the first {len(items):,} of {total:,}; all are in <code>report_items.csv</code>." if total > len(items) else ""
-    return (f"<p class=note><span id=shown>{len(items)}</span> items shown.{more}</p>"
+    return (f"<p class=note>Per-item values (mean over epochs) of the compared rungs; their responses come first. "
+            f"<span id=shown>{len(items)}</span> items shown.{more}</p>"
             f"<input type=search id=filter placeholder='Filter by item, metric, prompt, response or label…'>"
             + "".join(out))  # fmt: skip
 
@@ -162,7 +172,7 @@ def page(title: str, c: Comparison, plots: dict[str, Any], judges: list[dict[str
 (0% = still at base, 100% = at production), with 95% bootstrap intervals. Undefined when the base → production
 shift is itself within noise.</p><figure class=wide id=attribution>{plots['attribution']}</figure>
 <h2>Judge agreement with human labels</h2>{_judges_table(judges)}
-<h2>Items where the rungs disagree</h2>{_cards(items, total_items, c)}
+<h2>Items where the rungs disagree</h2>{_cards(items, total_items)}
 <h2>Methods</h2><p class=note>Intervals: Wilson for a rung's plain rate (one epoch, 0/1 values); otherwise a
 percentile bootstrap over items ({s.n_boot:,} resamples, seed {s.seed}), clustered by item when there are several
 epochs. Differences are paired on the items both rungs scored; the p-value of a difference is the exact McNemar
