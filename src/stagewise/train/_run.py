@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
@@ -122,11 +123,18 @@ def _pin_run(prep: Prepared) -> None:
                 f"{prep.partial} holds an interrupted run with another config, data or base; delete that folder "
                 "to start over, or restore the config it was started with to resume"
             )
+    if not is_main_process():
+        return  # rank 0 pins the run; the others read the same inputs
     prep.partial.mkdir(parents=True, exist_ok=True)
     atomic_write_text(run_file, json.dumps({"fingerprint": digest, **key}, indent=2))
     with (prep.partial / "data.jsonl").open("w") as f:
         for r in prep.rows:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def is_main_process() -> bool:
+    """Rank 0 under `accelerate launch` / torchrun (or a single process)."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def bf16_supported() -> bool:
@@ -187,25 +195,34 @@ def train(trainer: Any, prep: Prepared) -> None:
 
 
 def finalize(trainer: Any, prep: Prepared) -> Path:
-    """Merge LoRA into the base, write weights + tokenizer + manifest, rename into place."""
+    """Save the trained weights (gathered across ranks), then on the main process merge LoRA into
+    the base, write weights + tokenizer + manifest, and rename the rung into place."""
+    trained = prep.partial / "trained"
+    trainer.save_model(str(trained))  # every rank: DeepSpeed ZeRO-3 / FSDP gather shards here
+    trainer.accelerator.wait_for_everyone()
+    if trainer.accelerator.is_main_process:
+        _write_rung(trainer, prep, trained)
+    trainer.accelerator.wait_for_everyone()
+    return prep.cfg.output_dir
+
+
+def _write_rung(trainer: Any, prep: Prepared, trained: Path) -> None:
     import torch
     from transformers import AutoModelForCausalLM
 
     cfg, out = prep.cfg, prep.cfg.output_dir
-    trained = trainer.model
     if cfg.lora is not None:
         from peft import PeftModel
 
-        adapter = prep.partial / "adapter"
-        trained.save_pretrained(str(adapter))
         # Merge into full-precision base weights, so bf16 training leaves no rounding in the rung.
         base = AutoModelForCausalLM.from_pretrained(str(prep.base_path), dtype=torch.float32)
-        model = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
+        model = PeftModel.from_pretrained(base, str(trained)).merge_and_unload()
     else:
-        model = trained
-    model.generation_config = trained.generation_config
+        model = AutoModelForCausalLM.from_pretrained(str(trained), dtype=torch.float32)
+    source = trainer.model  # its configs carry the eos/pad ids TRL set for the chat template
+    model.generation_config = source.generation_config
     for attr in ("eos_token_id", "pad_token_id", "bos_token_id"):
-        setattr(model.config, attr, getattr(trained.config, attr, None))
+        setattr(model.config, attr, getattr(source.config, attr, None))
     manifest = build_manifest(
         stage=cfg.stage,
         config=cfg.model_dump(mode="json"),
@@ -220,4 +237,3 @@ def finalize(trainer: Any, prep: Prepared) -> Path:
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
     shutil.rmtree(prep.partial, ignore_errors=True)
     log(f"wrote {out} (loss {manifest['train']['first_loss']} -> {manifest['train']['last_loss']})")
-    return out

@@ -47,12 +47,14 @@ def train_summary(log_history: list[dict[str, Any]], global_step: int) -> dict[s
     """First and last logged loss, steps and runtime, from the trainer's log history."""
     losses = [h["loss"] for h in log_history if "loss" in h]
     end = next((h for h in reversed(log_history) if "train_runtime" in h), {})
+    tokens = next((h["num_tokens"] for h in reversed(log_history) if "num_tokens" in h), None)
     return {
         "global_step": global_step,
         "first_loss": losses[0] if losses else None,
         "last_loss": losses[-1] if losses else None,
         "train_runtime_s": end.get("train_runtime"),
         "train_loss": end.get("train_loss"),
+        "num_tokens": tokens,
     }
 
 
