@@ -112,9 +112,7 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
         ok, _ = eval_set(
             tasks,
             log_dir=str(log_dir),
-            model=model.model,
-            model_base_url=model.base_url,
-            model_args=model.model_args,
+            **_model_kwargs(model),
             model_roles=roles or None,
             metadata={"stagewise_rung": rung.name, "stagewise_stage": rung.stage, "stagewise_study": study.name,
                       "stagewise_content_id": model.content_id},
@@ -131,6 +129,15 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
                 "finished samples are kept, rerun `stagewise run` to resume"
             )
     return study.output_dir
+
+
+def _model_kwargs(model: ResolvedModel) -> dict[str, Any]:
+    if model.api_key is None:
+        return {"model": model.model, "model_base_url": model.base_url, "model_args": model.model_args}
+    # An API key cannot travel as a model arg (it would be logged); bind it in a Model object.
+    from inspect_ai.model import get_model
+
+    return {"model": get_model(model.model, base_url=model.base_url, api_key=model.api_key, **model.model_args)}
 
 
 def _make_task(plan: TaskPlan, seed: int) -> Any:
