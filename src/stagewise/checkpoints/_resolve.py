@@ -106,6 +106,8 @@ def resolve(source: Any, *, name: str, chat_template: str | None = None, model_a
             content_id=None if source.revision is None else f"{source.base_url}#{source.model}@{revision}",
         )
     if isinstance(source, VLLMSource):
+        if chat_template is not None:  # Inspect's vllm provider takes the template text
+            args["chat_template"] = load_chat_template(chat_template)
         return ResolvedModel(model=f"vllm/{source.model}", model_args=args)
     if isinstance(source, InspectSource):
         return ResolvedModel(model=source.model, model_args=args)
