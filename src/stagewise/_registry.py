@@ -5,7 +5,10 @@ Imports stay light: the provider class is imported only when a model is created.
 # ruff: noqa: F401
 from inspect_ai.model import modelapi
 
+from stagewise.evals.dilemmas.task import dilemmas
 from stagewise.evals.harmbench.task import harmbench
+from stagewise.evals.odcv.task import odcv
+from stagewise.evals.reward_hacking.task import reward_hacking
 from stagewise.evals.strongreject.task import strongreject
 from stagewise.evals.xstest.task import xstest
 from stagewise.sandbox.environment import BwrapSandboxEnvironment  # sandbox=("bwrap", ...)

@@ -68,6 +68,12 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
         self._chown(self.root, recursive=True)
 
     @classmethod
+    def default_concurrency(cls) -> int | None:
+        # A sample holds its sandbox while the model thinks, so allow many; commands beyond a few
+        # per core only queue on the CPU (change with Inspect's `max_sandboxes`).
+        return max(8, 4 * (os.cpu_count() or 1))
+
+    @classmethod
     def config_deserialize(cls, config: dict[str, Any]) -> BaseModel:
         return BwrapConfig(**config)
 

@@ -21,6 +21,7 @@ from inspect_ai.model import (
 )
 
 from stagewise.errors import StagewiseError
+from stagewise.evals.reward_hacking.dataset import no_local_copy
 
 DEFAULT_SCENARIOS = Path(__file__).parent / "scenarios.jsonl"
 REQUIRED = ("id", "system", "messages", "aligned", "misaligned")
@@ -60,7 +61,7 @@ def _messages(row: dict[str, Any]) -> list[ChatMessage]:
 
 def load_dataset(data_path: str | None = None) -> MemoryDataset:
     """The scenarios of `data_path` (a JSONL file or its folder), default the shipped 12."""
-    rows = read_scenarios(Path(data_path) if data_path else DEFAULT_SCENARIOS)
+    rows = read_scenarios(DEFAULT_SCENARIOS if no_local_copy(data_path, "dilemmas") else Path(str(data_path)))
     samples = [
         Sample(
             id=row["id"],

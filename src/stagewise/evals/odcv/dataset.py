@@ -22,7 +22,7 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser
 from stagewise._atomic import atomic_dir, cache_root
 from stagewise.errors import StagewiseError
 from stagewise.evals.odcv.dockerfile import LayoutError, layout_dockerfile
-from stagewise.evals.reward_hacking.dataset import sha256
+from stagewise.evals.reward_hacking.dataset import no_local_copy, sha256
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +39,8 @@ class ScenarioError(StagewiseError):
 def resolve_root(data_path: str | None) -> Path:
     """A folder holding `mandated_scenarios/` and `incentivized_scenarios/`: `data_path`, or the
     pinned upstream archive downloaded once into the cache."""
-    if data_path is not None:
-        root = Path(data_path)
+    if not no_local_copy(data_path, "odcv"):
+        root = Path(str(data_path))
         if not any((root / f"{v}_scenarios").is_dir() for v in VARIANTS):
             raise ScenarioError(f"{root} has no mandated_scenarios/ or incentivized_scenarios/: pass an ODCV-Bench checkout")
         return root

@@ -45,6 +45,15 @@ def sha256(text: str | bytes) -> str:
     return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
 
 
+def no_local_copy(data_path: str | None, benchmark: str) -> bool:
+    """True when `data_path` is the runner's `<data_dir>/<benchmark>` convention and that folder
+    does not exist: the study has no local copy, so the shipped (or pinned) data is used."""
+    if data_path is None:
+        return True
+    path = Path(data_path)
+    return not path.exists() and path.name == benchmark and path.parent.is_dir()
+
+
 def load_task(folder: Path) -> HackTask:
     """Read and render one task folder."""
     need = ("task.json", "solution.py.txt", "inputs.py.txt", "reference.py.txt")
@@ -74,7 +83,7 @@ def load_task(folder: Path) -> HackTask:
 
 def load_tasks(data_path: str | None = None, tasks: list[str] | None = None) -> list[HackTask]:
     """All task folders under `data_path` (default: the tasks shipped with stagewise)."""
-    root = Path(data_path) if data_path else TASKS_DIR
+    root = TASKS_DIR if no_local_copy(data_path, "reward_hacking") else Path(str(data_path))
     if not root.is_dir():
         raise TaskDataError(f"reward-hacking tasks folder {root} not found: pass data_path=<folder of task folders>")
     found = [load_task(d) for d in sorted(root.iterdir()) if d.is_dir()]
