@@ -87,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
     elif step == "embed":
         from stagewise.userlogs.embed import embed
 
-        print(f"wrote {embed(args.dir, args.model, args.batch_size, args.max_tokens, args.ray_address,
-                               dtype=args.dtype)}")
+        out = embed(args.dir, args.model, args.batch_size, args.max_tokens, args.ray_address, dtype=args.dtype)
+        print(f"wrote {out}")
     elif step == "cluster":
         from stagewise.userlogs.cluster import cluster
 

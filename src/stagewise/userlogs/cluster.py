@@ -90,21 +90,26 @@ def _ctfidf(ingest_dir: Path, labels: list[np.ndarray], k: int, n_terms: int, mi
     vec = CountVectorizer(stop_words=list(ENGLISH_STOP_WORDS | set(_PLACEHOLDER_WORDS)), max_features=20_000,
                           min_df=min(min_df, max(1, len(fit_texts) // 10)), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b")
     vec.fit(t[:2000] for t in fit_texts)
-    counts = sp.csr_matrix((k, len(vec.vocabulary_)), dtype=np.float64)
+    counts = sp.csr_matrix((k, len(vec.vocabulary_)), dtype=np.float32)
     for s, lab in zip(shards, labels):
         x = vec.transform(t[:2000] for t in pq.read_table(s, columns=["prompt"]).column("prompt").to_pylist())
-        onehot = sp.csr_matrix((np.ones(len(lab)), (lab, np.arange(len(lab)))), shape=(k, len(lab)))
+        onehot = sp.csr_matrix((np.ones(len(lab), np.float32), (lab, np.arange(len(lab)))), shape=(k, len(lab)))
         counts = counts + onehot @ x
-    counts = counts.toarray()
-    return counts, vec.get_feature_names_out()
+    return counts.tocsr(), vec.get_feature_names_out()  # sparse: k x vocabulary stays small
 
 
-def _top_terms(counts: np.ndarray, vocab: np.ndarray, n_terms: int) -> list[list[str]]:
-    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    avg = counts.sum() / max(1, len(counts))
-    idf = np.log(1 + avg / np.maximum(counts.sum(axis=0), 1))
-    score = tf * idf
-    return [[str(vocab[j]) for j in np.argsort(-row)[:n_terms] if row[j] > 0] for row in score]
+def _top_terms(counts: Any, vocab: np.ndarray, n_terms: int) -> list[list[str]]:
+    col = np.asarray(counts.sum(axis=0)).ravel()
+    idf = np.log(1 + (col.sum() / max(1, counts.shape[0])) / np.maximum(col, 1))
+    out = []
+    for i in range(counts.shape[0]):
+        row = counts.getrow(i)
+        if row.nnz == 0:
+            out.append([])
+            continue
+        score = row.data / row.data.sum() * idf[row.indices]
+        out.append([str(vocab[row.indices[j]]) for j in np.argsort(-score)[:n_terms]])
+    return out
 
 
 def cluster(ingest_dir: Path, k: int | None = None, top_k: int | None = None, model: str = DEFAULT_MODEL,
@@ -133,8 +138,10 @@ def cluster(ingest_dir: Path, k: int | None = None, top_k: int | None = None, mo
         else np.zeros(k, dtype=int)
     counts, vocab = _ctfidf(ingest_dir, labels, k, n_terms, min_df)
     base_terms = _top_terms(counts, vocab, n_terms)
-    parent_counts = np.zeros((top_k, counts.shape[1]))
-    np.add.at(parent_counts, parents, counts)
+    import scipy.sparse as sp
+
+    to_parent = sp.csr_matrix((np.ones(k, np.float32), (parents, np.arange(k))), shape=(top_k, k))
+    parent_counts = (to_parent @ counts).tocsr()
     parent_terms = _top_terms(parent_counts, vocab, n_terms)
     sims = centroids @ centroids.T
     np.fill_diagonal(sims, -np.inf)

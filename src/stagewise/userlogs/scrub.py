@@ -119,10 +119,16 @@ def _ipv6_ok(s: str) -> bool:
     return True
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _regex(pattern: re.Pattern[str], kind: Kind, check: Callable[[str], bool] | None = None, group: int = 0,
-           need: str | None = None) -> Callable[[str], list[Span]]:
+           need: str | None = None, digits: bool = True) -> Callable[[str], list[Span]]:
+    # Cheap prefilters: most turns hold no digit or no '@', and then most patterns cannot match.
     def find(text: str) -> list[Span]:
-        if need is not None and not any(c in text for c in need):
+        if need is not None and need not in text:
+            return []
+        if digits and _DIGIT.search(text) is None:
             return []
         return [Span(m.start(group), m.end(group), kind) for m in pattern.finditer(text)
                 if check is None or check(m.group(group))]
@@ -149,6 +155,7 @@ def _spacy_nlp() -> Any:
     return spacy.load("en_core_web_sm", disable=["parser", "lemmatizer"])
 
 
+@functools.cache
 def _spacy_available() -> bool:
     import importlib.util
 
@@ -160,8 +167,8 @@ def _spacy_names(text: str) -> list[Span]:
 
 
 _DETECTORS: tuple[Callable[[str], list[Span]], ...] = (
-    _regex(_URL_CRED, "URL_CREDENTIALS", need=":"),
-    _regex(_EMAIL, "EMAIL", need="@"),
+    _regex(_URL_CRED, "URL_CREDENTIALS", need="://", digits=False),
+    _regex(_EMAIL, "EMAIL", need="@", digits=False),
     _regex(_IBAN, "IBAN", check=iban_ok),
     _regex(_CARD, "CARD", check=_card_ok),
     _regex(_SSN, "SSN"),
