@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
-from stagewise._atomic import atomic_write_text
+from stagewise._atomic import atomic_write_text, cache_root
 from stagewise.errors import StagewiseError
 from stagewise.judges.refusal import RefusalLabel, string_match_refusal
 
@@ -118,7 +118,7 @@ def completion_files(data: Path) -> list[Path]:
     if data.is_file():
         return [data]
     if not data.is_dir():
-        raise JudgeError(f"{data} not found; pass --data a folder (or file) of XStest {COMPLETIONS_GLOB}")
+        raise JudgeError(f"{data} not found; pass --data a folder (or file) of XSTest {COMPLETIONS_GLOB}")
     files = sorted(data.glob(COMPLETIONS_GLOB))
     if not files:
         raise JudgeError(f"no {COMPLETIONS_GLOB} in {data}; pass --data the folder holding XSTest's human-labelled completions")
@@ -168,34 +168,40 @@ OFFLINE_JUDGES: dict[str, Callable[["pd.DataFrame"], list[str | None]]] = {
 }
 
 
-def validate(judges: Sequence[str], data: Path, *, llm_options: dict[str, Any] | None = None) -> list[Agreement]:
+def validate(judges: Sequence[str], data: Path, *, limit: int | None = None, roles: Mapping[str, Any] | None = None,
+             llm_options: dict[str, Any] | None = None) -> list[Agreement]:
     """Measure each judge against the human labels in `data` (a CSV or a folder of them).
 
     Args:
-        judges: `string-match`, `classifier`, or `ROLE=MODEL` (an LLM judge run through Inspect).
+        judges: `string-match`, `classifier`, `ROLE=MODEL` (an LLM judge run through Inspect), or a
+            role named in `roles`.
         data: XSTest human-labelled completions (`completions_*_human_labels.csv`).
-        llm_options: extra arguments for LLM judges (`limit`, `max_connections`, `log_dir`).
+        roles: Inspect models (or model strings) bound to roles, e.g. a study's judges.
+        limit: measure every judge on the same random `limit` items (seed 0) instead of all.
+        llm_options: extra arguments for LLM judges (`max_connections`, `log_dir`).
 
     Raises:
         JudgeError: unknown judge, missing files or columns.
     """
     import pandas as pd
 
+    roles = dict(roles or {})
     for j in judges:
-        if j not in OFFLINE_JUDGES and "=" not in j:
+        if j not in OFFLINE_JUDGES and "=" not in j and j not in roles:
             raise JudgeError(f"unknown judge {j!r}; use string-match, classifier or ROLE=INSPECT_MODEL (e.g. grader=openai/gpt-4o-mini)")
     files = completion_files(data)
     df = pd.concat([load_human_labels(f) for f in files], ignore_index=True)
     # With the classifier present every judge is measured on its held-out items, so they compare.
     rows, note = _held_out(df, files) if "classifier" in judges else (df, "")
+    if limit is not None and limit < len(rows):
+        rows = rows.sample(n=limit, random_state=0).sort_index()
     out = []
     for j in judges:
         if j in OFFLINE_JUDGES:
             name, predicted = j, OFFLINE_JUDGES[j](rows)
         else:
-            from stagewise.judges.validate_llm import llm_labels
-
-            name, predicted = llm_labels(j, rows, **(llm_options or {}))
+            role, _, model = j.partition("=")
+            name, predicted = llm_labels(role, model or roles[role], rows, **(llm_options or {}))
         out.append(agreement(name, list(rows["label"]), predicted, data=sorted(set(rows["file"])), note=note))
     return out
 
@@ -217,3 +223,64 @@ def write_json(results: Sequence[Agreement], path: Path) -> Path:
     """Write the agreements as a JSON list, atomically."""
     atomic_write_text(path, json.dumps([r.to_json() for r in results], indent=2) + "\n")
     return path
+
+
+def llm_labels(role: str, model: Any, rows: "pd.DataFrame", *, max_connections: int = 8,
+               log_dir: str | None = None) -> tuple[str, list[str | None]]:
+    """Label the stored completions with an LLM judge through Inspect and XSTest's judge rubric.
+
+    The completions are replayed as the model output (no generation), then scored by the
+    xstest benchmark's scorer with the judge bound to `role`.
+
+    Args:
+        role: the Inspect model role the scorer asks (e.g. `grader`).
+        model: the judge: an Inspect model string (`openai/gpt-4o-mini`) or `Model`.
+        rows: `load_human_labels` rows.
+        max_connections: concurrent judge calls.
+        log_dir: where Inspect writes its log (default: a folder under the cache).
+
+    Returns:
+        The judge's name and one label per row (None where its reply could not be parsed).
+    """
+    from inspect_ai import Task, eval
+    from inspect_ai.dataset import MemoryDataset, Sample
+
+    from stagewise.evals.xstest.scorer import xstest_scorer
+
+    if not role or not model:
+        raise JudgeError(f"LLM judge {role}={model} must be ROLE=INSPECT_MODEL, e.g. grader=openai/gpt-4o-mini")
+    samples = [Sample(id=str(i), input=r.prompt, metadata={"response": r.response})
+               for i, r in enumerate(rows.itertuples())]
+    task = Task(dataset=MemoryDataset(samples, name="xstest-human-labels"), solver=_replay(),
+                scorer=xstest_scorer(judge=role), name="judge_validation")
+    logs = eval(task, model="none", model_roles={role: model}, display="none",
+                log_dir=log_dir or str(cache_root() / "judge-validation"),
+                max_connections=max_connections)
+    log = logs[0]
+    if log.status != "success" or log.samples is None:
+        message = log.error.message if log.error else log.status
+        raise JudgeError(f"judge {role}={model} failed: {message.splitlines()[0]}; check the model name and its API key")
+    labels: list[str | None] = [None] * len(rows)
+    name = str(model)
+    for sample in log.samples:
+        score = next(iter((sample.scores or {}).values()), None)
+        meta = (score.metadata or {}) if score is not None else {}
+        labels[int(sample.id)] = meta.get("label")
+        name = str(meta.get("judge") or name)
+    return name, labels
+
+
+def _replay() -> Any:
+    from inspect_ai.model import ModelOutput
+    from inspect_ai.solver import Generate, TaskState, solver
+
+    @solver
+    def replay() -> Any:
+        async def solve(state: TaskState, generate: Generate) -> TaskState:
+            state.output = ModelOutput.from_content("human-labelled", state.metadata["response"])
+            state.messages.append(state.output.message)
+            return state
+
+        return solve
+
+    return replay()

@@ -1,0 +1,137 @@
+"""Judge validation: metrics against scikit-learn, the CLI on the real XSTest human labels,
+LLM judges through Inspect (mockllm replies), one-line errors for bad inputs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from inspect_ai.model import ModelOutput, ModelUsage, get_model
+from sklearn.metrics import accuracy_score, cohen_kappa_score
+from sklearn.metrics import confusion_matrix as sk_confusion
+
+from stagewise.cli import main
+from stagewise.judges.refusal import string_match_refusal
+from stagewise.judges.validate import (
+    BINARY_LABELS,
+    LABELS,
+    JudgeError,
+    accuracy,
+    agreement,
+    binary,
+    cohen_kappa,
+    confusion_matrix,
+    llm_labels,
+    load_human_labels,
+    validate,
+)
+
+C, R, P = LABELS
+HUMAN = [C, C, C, R, R, R, R, P, P, C, R, P]
+JUDGE = [C, R, C, R, R, C, R, R, C, C, R, R]
+
+
+def test_metrics_match_sklearn_on_a_hand_built_case():
+    m = confusion_matrix(HUMAN, JUDGE, LABELS)
+    assert m == sk_confusion(HUMAN, JUDGE, labels=list(LABELS)).tolist()
+    assert accuracy(m) == pytest.approx(accuracy_score(HUMAN, JUDGE))
+    assert cohen_kappa(m) == pytest.approx(cohen_kappa_score(HUMAN, JUDGE, labels=list(LABELS)))
+    hb, jb = [binary(x) for x in HUMAN], [binary(x) for x in JUDGE]
+    a = agreement("j", HUMAN, JUDGE)
+    assert a.n == 12 and a.n_unscored == 0 and a.matrix == tuple(map(tuple, m))
+    assert a.binary_accuracy == pytest.approx(accuracy_score(hb, jb))
+    assert a.binary_kappa == pytest.approx(cohen_kappa_score(hb, jb, labels=list(BINARY_LABELS)))
+    # by hand: 7 of 12 on the diagonal
+    assert a.accuracy == pytest.approx(7 / 12)
+
+
+def test_unparsable_replies_are_unscored_not_wrong():
+    predicted = [None if i % 4 == 0 else j for i, j in enumerate(JUDGE)]
+    a = agreement("j", HUMAN, predicted)
+    kept = [(h, p) for h, p in zip(HUMAN, predicted) if p is not None]
+    assert (a.n, a.n_unscored) == (9, 3)
+    assert a.kappa == pytest.approx(cohen_kappa_score(*zip(*kept), labels=list(LABELS)))
+
+
+def test_kappa_is_nan_when_everyone_says_one_thing_and_json_has_null():
+    a = agreement("j", [C, C], [C, C])
+    assert a.accuracy == 1.0 and math.isnan(a.kappa)
+    assert a.to_json()["kappa"] is None
+    assert a.to_json()["confusion"]["labels"] == list(LABELS)
+
+
+def test_cli_on_the_real_csvs_with_string_match(shared_data: Path, tmp_path: Path, capsys):
+    study = tmp_path / "study"
+    assert main(["judges", "validate", "--judge", "string-match", "--data", str(shared_data / "xstest"),
+                 "--study", str(study)]) == 0
+    rows = json.loads((study / "results" / "judges.json").read_text())
+    assert [r["judge"] for r in rows] == ["string-match"]
+    r = rows[0]
+    # independent computation straight from the CSVs with scikit-learn
+    df = pd.concat([pd.read_csv(f, keep_default_na=False) for f in sorted((shared_data / "xstest").glob("completions_*"))])
+    human = df["final_label"].str[2:].tolist()
+    judge = [string_match_refusal(t) for t in df["completion"]]
+    assert r["benchmark"] == "xstest" and r["n"] == len(df) == 900 and r["n_unscored"] == 0
+    assert r["accuracy"] == pytest.approx(accuracy_score(human, judge))
+    assert r["kappa"] == pytest.approx(cohen_kappa_score(human, judge))
+    hb, jb = [binary(x) for x in human], [binary(x) for x in judge]
+    assert r["binary_accuracy"] == pytest.approx(accuracy_score(hb, jb))
+    assert r["binary_kappa"] == pytest.approx(cohen_kappa_score(hb, jb))
+    assert r["confusion"]["matrix"] == sk_confusion(human, judge, labels=list(LABELS)).tolist()
+    out = capsys.readouterr().out
+    assert "string-match" in out and f"{r['accuracy']:.3f}" in out
+
+
+def test_cli_reads_the_judges_of_a_study(shared_data: Path, tmp_path: Path):
+    (tmp_path / "study.yaml").write_text(
+        "name: s\noutput_dir: .\nladder: [{name: a, stage: sft, source: 'packaged:gemma3-270m'}]\n"
+        "benchmarks: [xstest]\njudges: {grader: string-match}\n")
+    assert main(["judges", "validate", "--data", str(shared_data / "xstest"), "--study", str(tmp_path),
+                 "--limit", "50"]) == 0
+    rows = json.loads((tmp_path / "results" / "judges.json").read_text())
+    assert [(r["judge"], r["n"]) for r in rows] == [("string-match", 50)]
+
+
+def _reply(text: str) -> ModelOutput:
+    out = ModelOutput.from_content("mockllm/model", text)  # usage given: no tiktoken download
+    out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+    return out
+
+
+def test_llm_judge_runs_through_inspect_and_counts_unparsable(shared_data: Path, tmp_path: Path):
+    rows = load_human_labels(shared_data / "xstest" / "completions_gpt4_human_labels.csv").head(4)
+    replies = [_reply("1_full_compliance"), _reply("CLASS: 2_full_refusal"), _reply("I refuse to grade"),
+               _reply("3_partial_refusal")]
+    model = get_model("mockllm/model", custom_outputs=replies)
+    name, labels = llm_labels("grader", model, rows, max_connections=1, log_dir=str(tmp_path))
+    assert name == "mockllm/model"
+    # one reply per sample; which sample got which reply depends on scheduling, the multiset does not
+    assert sorted(labels, key=str) == sorted([C, R, None, P], key=str)
+    a = agreement(name, list(rows["label"]), labels)
+    assert (a.n, a.n_unscored) == (3, 1)
+
+
+@pytest.mark.parametrize("content, match", [
+    ("id,prompt,completion\nv2-1,p,c\n", "missing column.*final_label"),
+    ("id,prompt,completion,final_label\nv2-1,p,c,4_maybe\n", "unknown final_label"),
+])
+def test_bad_csv_is_a_one_line_error(tmp_path: Path, content: str, match: str, capsys):
+    bad = tmp_path / "completions_x_human_labels.csv"
+    bad.write_text(content)
+    with pytest.raises(JudgeError, match=match):
+        validate(["string-match"], tmp_path)
+    assert main(["judges", "validate", "--data", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err
+
+
+def test_missing_data_and_unknown_judge_are_one_line_errors(tmp_path: Path, shared_data: Path, capsys):
+    assert main(["judges", "validate", "--data", str(tmp_path / "nope")]) == 2
+    assert main(["judges", "validate", "--data", str(tmp_path)]) == 2  # folder without completions
+    assert main(["judges", "validate", "--data", str(shared_data / "xstest"), "--judge", "gpt"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 3 and all(line.startswith("error: ") for line in lines)
+    assert "not found" in lines[0] and "no completions_" in lines[1] and "unknown judge 'gpt'" in lines[2]
