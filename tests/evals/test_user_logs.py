@@ -107,3 +107,17 @@ def test_real_tiny_model_replay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         [score] = s.scores.values()
         assert set(score.value) == {"refusal"} and score.value["refusal"] in (0.0, 1.0)
         assert "cluster_name" in s.metadata
+
+
+def test_small_clusters_are_suppressed_in_sample_metadata(tmp_path):
+    p = tmp_path / "s.jsonl"
+    rows = [{"id": "big", "messages": CONVO, "cluster": 1, "cluster_name": "greetings", "cluster_size": 30,
+             "parent": 0, "parent_name": "chat", "parent_size": 90},
+            {"id": "small", "messages": CONVO, "cluster": 2, "cluster_name": "rare thing", "cluster_size": 3,
+             "parent": 0, "parent_name": "chat", "parent_size": 90}]
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    big, small = load_dataset(str(tmp_path), k_min=25)  # a folder with one sample file works too
+    assert big.metadata["cluster"] == 1 and big.metadata["cluster_name"] == "greetings"
+    assert small.metadata["cluster"] == -1 and "rare" not in small.metadata["cluster_name"]
+    assert small.metadata["parent"] == 0
+    assert load_dataset(str(p), k_min=2)[1].metadata["cluster"] == 2

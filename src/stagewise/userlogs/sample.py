@@ -36,7 +36,8 @@ def sample(ingest_dir: Path, n: int, seed: int = 0, stratify: bool = False, out:
     """Write `n` sampled conversations as JSONL (the `user_logs` benchmark's `data_path`).
 
     Each line: id, messages (all scrubbed turns; the task cuts them at the chosen turn),
-    cluster / cluster_name / parent / parent_name when the log was clustered.
+    cluster / cluster_name / cluster_size / parent / parent_name / parent_size when the log
+    was clustered (the `user_logs` task hides clusters smaller than its `k_min`).
     """
     import pyarrow.parquet as pq
 
@@ -71,8 +72,9 @@ def sample(ingest_dir: Path, n: int, seed: int = 0, stratify: bool = False, out:
             c = assign[cid]
             base = clusters["info"][(0, c)]
             parent = clusters["info"].get((1, base["parent"]), {})
-            rec |= {"cluster": c, "cluster_name": base["name"], "parent": base["parent"],
-                    "parent_name": parent.get("name", "")}
+            rec |= {"cluster": c, "cluster_name": base["name"], "cluster_size": base["size"],
+                    "parent": base["parent"], "parent_name": parent.get("name", ""),
+                    "parent_size": parent.get("size", 0)}
         lines.append(json.dumps(rec))
     out = out or ingest_dir / f"sample-{n}-seed{seed}{'-strat' if stratify else ''}.jsonl"
     atomic_write_text(out, "".join(line + "\n" for line in lines))
