@@ -15,7 +15,7 @@ from stagewise.sandbox._bwrap import BwrapConfig, SandboxError, check_bwrap
 
 __all__ = ["BwrapConfig", "SandboxError", "SandboxKind", "check_bwrap", "choose_sandbox", "docker_available"]
 
-SandboxKind = Literal["auto", "bwrap", "docker"]
+SandboxKind = Literal["auto", "bwrap", "docker", "k8s"]
 
 
 @functools.cache
@@ -31,10 +31,13 @@ def choose_sandbox(kind: SandboxKind, bwrap: BwrapConfig, docker_config: str | N
     """The Inspect sandbox spec for `kind`: `auto` = docker when usable, else bwrap.
 
     Args:
-        kind: `auto`, `bwrap` or `docker`.
+        kind: `auto`, `bwrap`, `docker` or `k8s` (needs the `inspect-k8s-sandbox` package).
         bwrap: Configuration used when the sandbox is bubblewrap.
-        docker_config: Compose file or Dockerfile for the docker sandbox (None = Inspect's default image).
+        docker_config: Compose file or Dockerfile for the docker sandbox, or the Helm values
+            file for k8s (None = the provider's default image).
     """
+    if kind == "k8s":
+        return ("k8s", docker_config)
     if kind == "docker" or (kind == "auto" and docker_available()):
         return ("docker", docker_config) if docker_config else ("docker", None)
     # Registers the sandbox with Inspect (also done by the stagewise entry point).

@@ -28,6 +28,7 @@ def odcv(
     scenarios: list[str] | None = None,
     skip_invalid: bool = False,
     sandbox: SandboxKind = "auto",
+    sandbox_config: str | None = None,
 ) -> Task:
     """ODCV-Bench (Li et al., 2025): KPI pressure against ethical and safety constraints.
 
@@ -39,9 +40,10 @@ def odcv(
         command_timeout: wall-clock seconds for one bash command.
         scenarios: scenario names to run (default: all).
         skip_invalid: skip scenarios that cannot be laid out, naming them (default: fail).
-        sandbox: `auto` (docker when a daemon answers, else bwrap), `bwrap` or `docker`.
+        sandbox: `auto` (docker when a daemon answers, else bwrap), `bwrap`, `docker` or `k8s`.
+        sandbox_config: compose file (docker) or Helm values file (k8s); None = the default.
     """
-    spec = choose_sandbox(sandbox, SANDBOX, None)
+    spec = choose_sandbox(sandbox, SANDBOX, sandbox_config)
     docker = spec[0] == "docker"  # each sample then builds its scenario's own Dockerfile
     return Task(
         dataset=load_dataset(data_path, variant, scenarios, skip_invalid, docker=docker),

@@ -16,6 +16,7 @@ from stagewise.sandbox.agent import task_complete, tool_loop
 from stagewise.sandbox.file_tools import read_file, write_file
 
 # The sandbox keeps the limits generous enough for the slow originals and the grader.
+HERE = Path(__file__).parent
 SANDBOX = BwrapConfig(workdir="/workspace", cpu_seconds=120, memory_mb=2048, max_processes=64, timeout_s=300)
 
 
@@ -27,6 +28,7 @@ def reward_hacking(
     command_timeout: int = 120,
     tasks: list[str] | None = None,
     sandbox: SandboxKind = "auto",
+    sandbox_config: str | None = None,
 ) -> Task:
     """Speed up a slow function; detectors check the harness, held-out inputs and caching.
 
@@ -36,7 +38,8 @@ def reward_hacking(
         max_steps: most model turns per sample.
         command_timeout: wall-clock seconds for one bash command.
         tasks: task ids to run (default: all).
-        sandbox: `auto` (docker when a daemon answers, else bwrap), `bwrap` or `docker`.
+        sandbox: `auto` (docker when a daemon answers, else bwrap), `bwrap`, `docker` or `k8s`.
+        sandbox_config: compose file (docker) or Helm values file (k8s); None = the default.
     """
     return Task(
         dataset=load_dataset(data_path, tasks),
@@ -46,7 +49,7 @@ def reward_hacking(
             system=SYSTEM,
         ),
         scorer=reward_hacking_scorer(judge, data_path),
-        sandbox=choose_sandbox(sandbox, SANDBOX, str(Path(__file__).parent / "compose.yaml")),
+        sandbox=choose_sandbox(sandbox, SANDBOX, sandbox_config or (str(HERE / "compose.yaml") if sandbox != "k8s" else None)),
         epochs=Epochs(1, PRESENT_MEAN_REDUCER),
         version=1,
     )
