@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from stagewise.compare import _stats as st
-from stagewise.compare._bootstrap import bootstrap_totals
+from stagewise.compare._bootstrap import bootstrap_totals, compress_rows
 from stagewise.compare._metrics import metric_info, noise_ceiling, resolve_pairs, roles
 from stagewise.compare._table import MetricData, ladder, metric_tables
 from stagewise.compare._types import (
@@ -107,9 +107,13 @@ def compare(
     epochs = {n: 0 for n in names}
     for table, info in zip(tables, infos):
         sums, counts = table.sums, table.counts
+        n_epochs = [table.epochs(r) for r in range(len(names))]
         for r, n in enumerate(names):
-            epochs[n] = max(epochs[n], table.epochs(r))
-        reg = _Columns(sums, counts)
+            epochs[n] = max(epochs[n], n_epochs[r])
+        # Items with the same sums and counts on every rung are interchangeable: work on the
+        # distinct ones, weighted by how many items each stands for (exact, and much smaller).
+        base_cols, freq = compress_rows(np.concatenate([sums, counts]).T)
+        reg = _Columns(base_cols[:, : len(names)].T, base_cols[:, len(names) :].T)
         idx = {n: i for i, n in enumerate(names)}
         own = [reg.add(r, reg.present[r]) for r in range(len(names))]
         pair_cols = []
@@ -123,14 +127,23 @@ def compare(
                     continue
                 m = reg.mask([idx[base], idx[k], idx[prod]])
                 attr_cols.append((k, reg.add(idx[k], m), reg.add(idx[base], m), reg.add(idx[prod], m)))
-        totals = bootstrap_totals(reg.matrix(), n_boot, rng)
-        point = reg.matrix().sum(axis=0)
+        matrix = reg.matrix()
+        totals = bootstrap_totals(matrix, n_boot, rng, freq=freq)
+        point = freq @ matrix
         binary = table.binary
         for r, n in enumerate(names):
-            estimates.append(_estimate(table, info, r, n, point, totals, own[r], binary, confidence))
+            wilson = binary and n_epochs[r] == 1
+            n_items = int(freq[reg.present[r]].sum())
+            estimates.append(_estimate(info, n, point, totals, own[r], wilson, n_items, table.unscored[r], confidence))
         nc = noise_ceiling(table, info, idx[prod], confidence)
         for (a, b), (ia, ib, m) in zip(all_pairs, pair_cols):
-            raw_diffs.append(_difference(table, info, a, b, idx, m, point, totals, ia, ib, binary, confidence, alpha))
+            d = _difference(info, a, b, point, totals, ia, ib, int(freq[m].sum()), confidence, alpha)
+            if binary and n_epochs[idx[a]] == 1 and n_epochs[idx[b]] == 1:
+                # One 0/1 value per item: the exact McNemar test on the discordant items.
+                xa, xb = reg.sums[idx[a]], reg.sums[idx[b]]
+                n10, n01 = int(freq[m & (xa == 1) & (xb == 0)].sum()), int(freq[m & (xa == 0) & (xb == 1)].sum())
+                d.update(p_difference=float(st.mcnemar_exact(n10, n01)), p_method="mcnemar-exact", discordant=(n10, n01))
+            raw_diffs.append(d)
         if nc is not None:
             gap_rung = main[0] if main and main[1] == prod else None
             gap = next((d["diff"] for d in raw_diffs if d["metric"] == info.id and (d["a"], d["b"]) == main), None)
@@ -151,43 +164,32 @@ def compare(
     )  # fmt: skip
 
 
-def _estimate(table: MetricData, info: MetricInfo, r: int, name: str, point: np.ndarray, totals: np.ndarray,
-              col: int, binary: bool, confidence: float) -> Estimate:  # fmt: skip
+def _estimate(info: MetricInfo, name: str, point: np.ndarray, totals: np.ndarray, col: int, wilson: bool,
+              n_items: int, unscored: int, confidence: float) -> Estimate:  # fmt: skip
     s, n = point[col], point[col + 1]
-    n_items = int((table.counts[r] > 0).sum())
     if n == 0:
-        return Estimate(info.id, name, math.nan, math.nan, math.nan, "none", 0, 0, int(table.unscored[r]))
-    if binary and table.epochs(r) == 1:
+        return Estimate(info.id, name, math.nan, math.nan, math.nan, "none", 0, 0, int(unscored))
+    if wilson:
         low, high = st.wilson_interval(s, n, confidence)
-        method = "wilson"
     else:
         low, high = st.percentile_interval(_ratio(totals, col), confidence)
-        method = "bootstrap"
-    return Estimate(info.id, name, float(s / n), float(low), float(high), method, n_items, int(n), int(table.unscored[r]))
+    method = "wilson" if wilson else "bootstrap"
+    return Estimate(info.id, name, float(s / n), float(low), float(high), method, n_items, int(n), int(unscored))
 
 
-def _difference(table: MetricData, info: MetricInfo, a: str, b: str, idx: dict[str, int], mask: np.ndarray,
-                point: np.ndarray, totals: np.ndarray, ia: int, ib: int, binary: bool, confidence: float,
-                alpha: float) -> dict:  # fmt: skip
+def _difference(info: MetricInfo, a: str, b: str, point: np.ndarray, totals: np.ndarray, ia: int, ib: int,
+                n_items: int, confidence: float, alpha: float) -> dict:  # fmt: skip
     with np.errstate(invalid="ignore", divide="ignore"):
         diff = float(point[ia] / point[ia + 1] - point[ib] / point[ib + 1])
     draws = _ratio(totals, ia) - _ratio(totals, ib)
     low, high = st.percentile_interval(draws, confidence)
     low90, high90 = st.percentile_interval(draws, 1 - 2 * alpha)
     p_diff, p_tost = st.bootstrap_p_values(draws, info.margin)
-    method, discordant = "bootstrap", None
-    va, vb = table.values[idx[a]], table.values[idx[b]]
-    single = binary and table.epochs(idx[a]) == 1 and table.epochs(idx[b]) == 1
-    if single and mask.any():
-        xa = np.nanmax(va[:, mask], axis=0)  # the one scored epoch
-        xb = np.nanmax(vb[:, mask], axis=0)
-        n10, n01 = int(((xa == 1) & (xb == 0)).sum()), int(((xa == 0) & (xb == 1)).sum())
-        p_diff, method, discordant = st.mcnemar_exact(n10, n01), "mcnemar-exact", (n10, n01)
     return {
         "metric": info.id, "a": a, "b": b, "diff": diff, "low": float(low), "high": float(high),
         "low90": float(low90), "high90": float(high90), "se": float(np.nanstd(draws, ddof=1)),
-        "n_items": int(mask.sum()), "p_difference": float(p_diff), "p_method": method, "margin": info.margin,
-        "p_tost": float(p_tost), "discordant": discordant,
+        "n_items": n_items, "p_difference": float(p_diff), "p_method": "bootstrap", "margin": info.margin,
+        "p_tost": float(p_tost), "discordant": None,
     }  # fmt: skip
 
 

@@ -51,15 +51,24 @@ def _clean(x: Any) -> Any:
     return x
 
 
+def _plain(x: Any) -> Any:
+    # dataclasses.asdict deep-copies every leaf: ~10x slower on 10^5 disagreeing items.
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return {f.name: _plain(getattr(x, f.name)) for f in dataclasses.fields(x)}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return _clean(x)
+
+
 def to_dict(c: Comparison) -> dict[str, Any]:
     """Plain JSON-able dict (NaN -> null, inf -> "inf")."""
-    return _clean(dataclasses.asdict(c))
+    return _plain(c)
 
 
 def tables(c: Comparison) -> dict[str, pd.DataFrame]:
     """One flat table per kind of result: estimates, differences, noise, attribution, agreement, disagreements."""
     def frame(rows: tuple, drop: tuple[str, ...] = ()) -> pd.DataFrame:
-        data = [{k: v for k, v in dataclasses.asdict(r).items() if k not in drop} for r in rows]
+        data = [{f.name: getattr(r, f.name) for f in dataclasses.fields(r) if f.name not in drop} for r in rows]
         return pd.DataFrame(data)
 
     noise = frame(c.noise)

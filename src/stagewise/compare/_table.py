@@ -69,23 +69,30 @@ def metric_tables(samples: pd.DataFrame) -> list[MetricData]:
     check_samples(samples)
     rungs = tuple(name for name, _, _ in ladder(samples))
     rung_code = {name: i for i, name in enumerate(rungs)}
-    ids = samples["benchmark"].astype(str) + "/" + samples["metric"].astype(str)
-    codes, uniques = pd.factorize(ids, sort=False)
-    r_all = samples["rung"].map(rung_code).to_numpy()
+    # Factorize each string column once (tens of millions of string ops otherwise).
+    b_codes, b_names = pd.factorize(samples["benchmark"], sort=False)
+    m_codes, m_names = pd.factorize(samples["metric"], sort=False)
+    pair_codes, first = np.unique(b_codes.astype(np.int64) * len(m_names) + m_codes, return_index=True)
+    order_seen = np.argsort(first, kind="stable")  # metrics in first-seen order
+    r_codes, r_names = pd.factorize(samples["rung"])
+    r_all = np.array([rung_code[str(n)] for n in r_names])[r_codes]
     e_all = samples["epoch"].to_numpy(dtype=np.int64) - 1
     if e_all.min() < 0:
         raise CompareError("epochs are 1-based in the results table; found epoch < 1")
     v_all = samples["value"].to_numpy(dtype=float)
-    item_all = samples["item_id"].astype(str).to_numpy()
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    i_codes, i_names = pd.factorize(samples["item_id"], sort=False)
+    key = b_codes.astype(np.int64) * len(m_names) + m_codes
+    order = np.argsort(key, kind="stable")
+    bounds = np.searchsorted(key[order], pair_codes, side="left").tolist() + [len(key)]
     out = []
-    for m, mid in enumerate(uniques):
-        sel = order[bounds[m] : bounds[m + 1]]
-        item_codes, items = pd.factorize(item_all[sel], sort=False)
+    for j in order_seen:
+        sel = order[bounds[j] : bounds[j + 1]]
+        uniq_items, item_codes = np.unique(i_codes[sel], return_inverse=True)
         r, e, v = r_all[sel], e_all[sel], v_all[sel]
-        values = np.full((len(rungs), int(e.max()) + 1, len(items)), np.nan)
+        values = np.full((len(rungs), int(e.max()) + 1, len(uniq_items)), np.nan)
         values[r, e, item_codes] = v
         unscored = np.bincount(r[np.isnan(v)], minlength=len(rungs))
-        out.append(MetricData(str(mid), rungs, np.asarray(items, dtype=object), values, unscored))
+        b, m = divmod(int(pair_codes[j]), len(m_names))
+        items = np.asarray(i_names, dtype=object)[uniq_items]
+        out.append(MetricData(f"{b_names[b]}/{m_names[m]}", rungs, items, values, unscored))
     return out

@@ -12,7 +12,7 @@ import pandas as pd
 
 from stagewise._atomic import atomic_write_text
 from stagewise.compare import Comparison, summary
-from stagewise.compare._io import save, to_dict
+from stagewise.compare._io import save, tables, to_dict
 from stagewise.report import _plots
 from stagewise.report._data import count_disagreements, disagreeing_items, load_judges
 from stagewise.report._html import page
@@ -73,7 +73,8 @@ def build_report(
             **{f"forest {a} {b}": s for (a, b), s in plots["forest"].items()}, "attribution": plots["attribution"]}  # fmt: skip
     for key, rel in plot_files.items():
         atomic_write_text(out_dir / rel, svgs[key])
-    save(c, out_dir, stem="report")
+    for name, df in tables(c).items():
+        atomic_write_text(out_dir / f"report_{name}.csv", _csv(df))
     atomic_write_text(out_dir / "report.json", json.dumps(
         {"title": title, "summary": summary(c), "comparison": to_dict(c), "judges": judges}, indent=1, allow_nan=False,
         default=str))  # fmt: skip

@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import math
 
+import numpy as np
+
 from stagewise.compare import Comparison, MetricInfo
 
 STAGE_COLORS = {
@@ -32,7 +34,7 @@ def _plt():  # type: ignore[no-untyped-def]
 
 def _svg(fig) -> str:  # type: ignore[no-untyped-def]
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    fig.savefig(buf, format="svg")
     _plt().close(fig)
     text = buf.getvalue()
     return text[text.index("<svg") :]  # drop the XML prolog and DOCTYPE: the SVG goes inline
@@ -49,16 +51,17 @@ def ladder_plot(c: Comparison, metric: str) -> str:
     k = _scale(info)
     est = {e.rung: e for e in c.estimates if e.metric == metric}
     rungs = [r for r in c.rungs if r.name in est]
-    fig, ax = plt.subplots(figsize=(3.6, 2.5))
+    fig, ax = plt.subplots(figsize=(3.6, 2.5), layout="constrained")
     prod = est.get(c.production)
     if prod is not None and not math.isnan(prod.value):
         ax.axhspan(k * (prod.value - info.margin), k * (prod.value + info.margin), color="#e8eef7", zorder=0,
                    label=f"production ± margin")  # fmt: skip
-    for x, r in enumerate(rungs):
-        e = est[r.name]
-        color = STAGE_COLORS.get(r.stage, "#444")
-        ax.errorbar([x], [k * e.value], yerr=[[k * (e.value - e.low)], [k * (e.high - e.value)]], fmt="o",
-                    color=color, capsize=3, markersize=5, lw=1.4)  # fmt: skip
+    # One artist per kind (not one errorbar per rung): SVG output time scales with artists.
+    xs = np.arange(len(rungs))
+    vals = np.array([k * est[r.name].value for r in rungs])
+    colors = [STAGE_COLORS.get(r.stage, "#444") for r in rungs]
+    ax.vlines(xs, [k * est[r.name].low for r in rungs], [k * est[r.name].high for r in rungs], colors=colors, lw=1.6)
+    ax.scatter(xs, vals, c=colors, s=28, zorder=3)
     ax.plot(range(len(rungs)), [k * est[r.name].value for r in rungs], color="#999", lw=0.8, zorder=0)
     ax.set_xticks(range(len(rungs)), [r.name for r in rungs], rotation=30 if len(rungs) > 4 else 0, ha="right"
                   if len(rungs) > 4 else "center")  # fmt: skip
@@ -75,7 +78,7 @@ def forest_plot(c: Comparison, pair: tuple[str, str]) -> str:
     diffs = [d for d in c.differences if (d.a, d.b) == pair]
     infos = {m.id: m for m in c.metrics}
     noise = {n.metric: n for n in c.noise if b == c.production}
-    fig, ax = plt.subplots(figsize=(7.2, 0.45 * len(diffs) + 1.1))
+    fig, ax = plt.subplots(figsize=(7.2, 0.45 * len(diffs) + 1.1), layout="constrained")
     for y, d in enumerate(reversed(diffs)):
         k = 100.0  # rates in points; means (on [0, 1]) also x100 so all rows share an axis
         ax.add_patch(plt.Rectangle((-k * d.margin, y - 0.38), 2 * k * d.margin, 0.76, color="#e8eef7", lw=0))
@@ -110,7 +113,7 @@ def attribution_plot(c: Comparison) -> str:
     metrics = [m.id for m in c.metrics]
     rungs = [r for r in c.rungs if r.name not in (c.base, c.production)]
     att = {(x.metric, x.rung): x for x in c.attribution}
-    fig, ax = plt.subplots(figsize=(7.2, 0.5 * len(metrics) * max(1, len(rungs)) ** 0.5 + 1.2))
+    fig, ax = plt.subplots(figsize=(7.2, 0.5 * len(metrics) * max(1, len(rungs)) ** 0.5 + 1.2), layout="constrained")
     h = 0.8 / max(1, len(rungs))
     for i, m in enumerate(reversed(metrics)):
         for j, r in enumerate(rungs):
