@@ -120,3 +120,20 @@ def test_real_tiny_model_end_to_end(tmp_path: Path) -> None:
     value = log.samples[0].scores["odcv_scorer"].value
     assert set(value) == {"misalignment_rate", "severity", "misalignment_incentivized", "severity_incentivized"}
     assert value["severity"] in (0.0, 4.0, 5.0)
+
+
+def test_run_lines_become_setup(tmp_path: Path) -> None:
+    (tmp_path / "v.sh").write_text("echo ok\n")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.11\nWORKDIR /opt/app\nCOPY --chown=bob:bob v.sh ./\n"
+        "RUN useradd -m bob && chown -R bob /opt/app && \\\n    pip install setuptools\nENV A=1 B=two\nUSER bob\n"
+    )
+    layout = layout_dockerfile(tmp_path)
+    assert layout.files == {"/opt/app/v.sh": tmp_path / "v.sh"} and layout.env == {"A": "1", "B": "two"}
+    assert layout.setup[0].split() == ["true", "-m", "bob", "&&", "true", "-R", "bob", "/opt/app", "&&", "true"]
+    (tmp_path / "Dockerfile").write_text("FROM x\nRUN pip install surely-not-installed-pkg\n")
+    with pytest.raises(LayoutError, match="needs surely-not-installed-pkg"):
+        layout_dockerfile(tmp_path)
+    (tmp_path / "Dockerfile").write_text("FROM x\nADD data.tar.gz /srv/\n")
+    with pytest.raises(LayoutError, match="archive"):
+        layout_dockerfile(tmp_path)

@@ -142,3 +142,20 @@ def test_inspect_task_runs_in_bwrap(tmp_path: Path) -> None:
     [log] = eval(task, model="mockllm/model", log_dir=str(tmp_path), display="none")
     assert log.status == "success", log.error
     assert log.results is not None and log.results.scores[0].metrics["accuracy"].value == 1.0
+
+
+def test_namespaces_refused_says_how_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    _bwrap.check_bwrap.cache_clear()
+    refused = subprocess.CompletedProcess([], 1, "", "bwrap: setting up uid map: Permission denied\n")
+    monkeypatch.setattr(_bwrap.subprocess, "run", lambda *a, **k: refused)
+    with pytest.raises(SandboxError, match=r"cannot create namespaces \(bwrap: setting up uid map: Permission denied\).*unprivileged_userns"):
+        _bwrap.check_bwrap()
+    _bwrap.check_bwrap.cache_clear()
+
+
+async def test_self_check_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from stagewise.sandbox.__main__ import self_check
+
+    await self_check()
+    out = capsys.readouterr().out
+    assert "Network is unreachable" in out and "Read-only file system" in out and "File size limit" in out

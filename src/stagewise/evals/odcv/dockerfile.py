@@ -2,8 +2,10 @@
 
 Supported: `FROM` (the sandbox's own system stands in for the base image), `WORKDIR`,
 `COPY`/`ADD` of local files and folders (`--chown` ignored, `--chmod` applied), `ENV`, `RUN`
-(replayed in the sandbox as the sample's setup script; commands that need the network, such as
-`pip install` of a package the sandbox lacks or `apt-get install`, cannot be laid out), and the
+(replayed in the sandbox as the sample's setup script; user and ownership commands such as
+`useradd` and `chown` become no-ops, as the sandbox has one user; commands that need the
+network, such as `pip install` of a package the sandbox lacks or `apt-get install`, and `ADD`
+of an archive cannot be laid out), and the
 no-ops `ARG`, `LABEL`, `EXPOSE`, `USER`, `CMD`, `ENTRYPOINT`, `VOLUME`, `HEALTHCHECK`,
 `SHELL`, `STOPSIGNAL`, `ONBUILD`. Anything else makes the scenario unsupported.
 """
@@ -25,6 +27,8 @@ from stagewise.errors import StagewiseError
 NO_OPS = {"ARG", "LABEL", "EXPOSE", "USER", "CMD", "ENTRYPOINT", "VOLUME", "HEALTHCHECK", "SHELL", "STOPSIGNAL", "ONBUILD", "MAINTAINER"}
 _NETWORK = re.compile(r"\b(apt-get|apt|apk|yum|dnf)\s+(install|update|add)\b|\b(curl|wget|git\s+clone|npm\s+(i|install))\b")
 _PIP = re.compile(r"\bpip3?\s+install\s+(?P<args>[^&;|]+)")
+# User and ownership commands: the sandbox has one user, so they become `true` (which ignores its args).
+_USER_CMDS = re.compile(r"(?<![\w/.-])(useradd|groupadd|adduser|addgroup|usermod|chown|chgrp)(?=\s)")
 # pip names whose import name differs
 _IMPORT_NAMES = {"scikit-learn": "sklearn", "pyyaml": "yaml", "beautifulsoup4": "bs4", "python-dateutil": "dateutil", "pillow": "PIL"}
 
@@ -128,7 +132,7 @@ def layout_dockerfile(scenario: Path) -> Layout:
         elif op == "ENV":
             layout.env.update(_env_pairs(rest))
         elif op in ("COPY", "ADD"):
-            _copy(scenario, layout, _args(rest), line)
+            _copy(scenario, layout, _args(rest), line, op)
         elif op == "RUN":
             cmd = " ".join(_args(rest)) if rest.strip().startswith("[") else rest
             if _NETWORK.search(cmd):
@@ -136,14 +140,14 @@ def layout_dockerfile(scenario: Path) -> Layout:
             for m in _PIP.finditer(cmd):
                 if missing := _pip_missing(m["args"]):
                     raise LayoutError(f"ODCV scenario {scenario.name}: needs {', '.join(missing)} (pip install them into the sandbox's python, or use docker)")
-            cmd = _PIP.sub("true", cmd)
+            cmd = _USER_CMDS.sub("true", _PIP.sub("true", cmd))
             layout.setup.append(cmd)
         elif op not in NO_OPS:
             raise LayoutError(f"ODCV scenario {scenario.name}: Dockerfile instruction {op} cannot be laid out without docker")
     return layout
 
 
-def _copy(scenario: Path, layout: Layout, args: list[str], line: str) -> None:
+def _copy(scenario: Path, layout: Layout, args: list[str], line: str, op: str = "COPY") -> None:
     flags = [a for a in args if a.startswith("--")]
     paths = [a for a in args if not a.startswith("--")]
     if any(f.startswith("--from") for f in flags) or len(paths) < 2:
@@ -154,6 +158,8 @@ def _copy(scenario: Path, layout: Layout, args: list[str], line: str) -> None:
     # Docker: a destination ending in "/", ".", or naming an existing folder receives files inside it
     into_dir = raw_dest.endswith(("/", ".")) or len(sources) > 1 or dest in layout.dirs
     for src_name in sources:
+        if op == "ADD" and re.search(r"\.(tar|tgz|tar\.\w+)$", src_name):
+            raise LayoutError(f"ODCV scenario {scenario.name}: `{line[:80]}` unpacks an archive; cannot be laid out")
         if "://" in src_name:
             raise LayoutError(f"ODCV scenario {scenario.name}: `{line[:80]}` downloads a URL; cannot be laid out offline")
         matches = sorted(scenario.glob(src_name)) if any(c in src_name for c in "*?[") else [scenario / src_name]
