@@ -83,6 +83,11 @@ def test_bad_weights_file_is_a_clear_error(tmp_path: Path):
     bad.write_text('{"coef": []}')
     with pytest.raises(clf.ClassifierError, match="not a classifier weights file"):
         clf.load_weights(str(bad))
+    bad.write_text("{not json")
+    with pytest.raises(clf.ClassifierError, match="not a classifier weights file"):
+        clf.load_weights(str(bad))
+    with pytest.raises(clf.ClassifierError, match="not found"):
+        clf.load_weights(str(tmp_path / "missing.json"))
 
 
 @pytest.mark.slow

@@ -175,8 +175,13 @@ def _floats(a: Any) -> tuple[float, ...]:
 @functools.cache
 def load_weights(path: str | None = None) -> Weights:
     """The shipped weights, or those in `path` (JSON written by `train`)."""
+    if path and not Path(path).is_file():
+        raise ClassifierError(f"classifier weights {path} not found; write them with `stagewise judges train --out`")
     text = Path(path).read_text() if path else (resources.files("stagewise.judges") / WEIGHTS_FILE).read_text()
-    d = json.loads(text)
+    try:
+        d = json.loads(text)
+    except json.JSONDecodeError:
+        d = None
     if not isinstance(d, dict) or set(d) != set(Weights.__dataclass_fields__):
         raise ClassifierError(f"{path or WEIGHTS_FILE} is not a classifier weights file; rebuild it with `stagewise judges train`")
     return Weights(**{k: (tuple(tuple(r) for r in v) if k == "coef" else tuple(v) if isinstance(v, list) else v)
