@@ -17,3 +17,15 @@ def test_exact_only():
     d = Deduper(max_distance=0)
     assert d.check(exact_hash(A), 0) == "keep"
     assert d.check(exact_hash(A + " please"), 0) == "keep"
+
+
+def test_near_duplicate_rates_on_many_prompts():
+    import random
+
+    r = random.Random(0)
+    vocab = [f"w{i}" for i in range(3000)]
+    base = [" ".join(r.choices(vocab, k=r.randint(30, 80))) for _ in range(300)]
+    d = Deduper()
+    assert all(d.check(exact_hash(t), simhash(t)) == "keep" for t in base)  # distinct prompts: no false hits
+    found = sum(d.check(exact_hash(t + " thanks"), simhash(t + " thanks")) == "near_duplicate" for t in base)
+    assert found / len(base) > 0.7
