@@ -12,6 +12,7 @@ CSV, JSON). Last line: `RESULT compare_seconds=<s>`.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -39,6 +40,7 @@ def main() -> None:
                                 unscored=0.002, seed=0)  # fmt: skip
     print(f"synthetic table: {len(samples):,} rows in {time.perf_counter() - t0:.1f}s")
     with tempfile.TemporaryDirectory() as tmp:
+        cpu = time.process_time()
         start = time.perf_counter()
         c = compare(samples, n_boot=args.n_boot, seed=0)
         mid = time.perf_counter()
@@ -46,6 +48,8 @@ def main() -> None:
         end = time.perf_counter()
         size = html.stat().st_size
     print(f"compare: {mid - start:.1f}s   report: {end - mid:.1f}s   ({size / 1e6:.1f} MB HTML)")
+    # CPU seconds of this process (all threads): less sensitive than wall time to a busy machine.
+    print(f"cpu: {time.process_time() - cpu:.1f}s   load average: {os.getloadavg()[0]:.1f}")
     print(f"RESULT compare_seconds={end - start:.1f}")
 
 

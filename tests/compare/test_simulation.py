@@ -39,6 +39,7 @@ def test_binary_single_epoch_coverage(sim_table) -> None:
     diffs = [d for d in c.differences if (d.a, d.b) == ("sft", "production")]
     assert all(d.p_method == "mcnemar-exact" for d in diffs)
     cov_diff = _covered(diffs, {"sft": p10 - p01}, "a")
+    print(f"\nbinary, 1 epoch, n=300: estimate coverage {cov_est:.3f}, difference coverage {cov_diff:.3f}")
     assert 0.93 <= cov_est <= 0.97, cov_est
     assert 0.93 <= cov_diff <= 0.97, cov_diff
 
@@ -59,6 +60,7 @@ def test_clustered_epochs_coverage(sim_table) -> None:
     true_gap = float(np.mean(np.clip(rng.beta(1.0, 3.0, 2_000_000) + rng.beta(1.0, 12.0, 2_000_000), 0, 1))) - 0.25
     diffs = [d for d in c.differences if (d.a, d.b) == ("sft", "production")]
     cov_diff = float(np.mean([d.low <= true_gap <= d.high for d in diffs]))
+    print(f"\nbinary, 3 epochs, n=120: estimate coverage {cov_est:.3f}, difference coverage {cov_diff:.3f}")
     assert 0.93 <= cov_est <= 0.97, cov_est
     assert 0.93 <= cov_diff <= 0.97, cov_diff
 
@@ -76,6 +78,7 @@ def test_continuous_mean_difference_coverage(sim_table) -> None:
     diffs = [d for d in c.differences if (d.a, d.b) == ("sft", "production")]
     assert all(d.p_method == "bootstrap" for d in diffs)
     cov = float(np.mean([d.low <= truth <= d.high for d in diffs]))
+    print(f"\ncontinuous, n=150: difference coverage {cov:.3f}")
     assert 0.93 <= cov <= 0.97, cov
 
 
@@ -95,4 +98,6 @@ def test_tost_false_equivalence_at_margin(sim_table) -> None:
     a0, b0 = _paired_binary(rng, 400, 0.20, 0.04, 0.04)
     c0 = compare(sim_table({"sft": a0, "production": b0}, STAGES), margins=margins, specs={}, n_boot=1000, seed=9)
     power = float(np.mean([d.p_tost < 0.05 for d in c0.differences if d.a == "sft"]))
+    print(f"\nTOST at the margin, n=400: false 'equivalent' {raw_rate:.3f}; "
+          f"power at gap 0: {power:.3f}")
     assert power > 0.5, power

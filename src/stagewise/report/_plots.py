@@ -78,7 +78,7 @@ def forest_plot(c: Comparison, pair: tuple[str, str]) -> str:
     diffs = [d for d in c.differences if (d.a, d.b) == pair]
     infos = {m.id: m for m in c.metrics}
     noise = {n.metric: n for n in c.noise if b == c.production}
-    fig, ax = plt.subplots(figsize=(7.2, 0.45 * len(diffs) + 1.1), layout="constrained")
+    fig, ax = plt.subplots(figsize=(9.5, 0.45 * len(diffs) + 1.3), layout="constrained")
     for y, d in enumerate(reversed(diffs)):
         k = 100.0  # rates in points; means (on [0, 1]) also x100 so all rows share an axis
         ax.add_patch(plt.Rectangle((-k * d.margin, y - 0.38), 2 * k * d.margin, 0.76, color="#e8eef7", lw=0))
@@ -113,7 +113,7 @@ def attribution_plot(c: Comparison) -> str:
     metrics = [m.id for m in c.metrics]
     rungs = [r for r in c.rungs if r.name not in (c.base, c.production)]
     att = {(x.metric, x.rung): x for x in c.attribution}
-    fig, ax = plt.subplots(figsize=(7.2, 0.5 * len(metrics) * max(1, len(rungs)) ** 0.5 + 1.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(9.5, 0.5 * len(metrics) * max(1, len(rungs)) ** 0.5 + 1.2), layout="constrained")
     h = 0.8 / max(1, len(rungs))
     for i, m in enumerate(reversed(metrics)):
         for j, r in enumerate(rungs):
