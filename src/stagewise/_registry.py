@@ -10,6 +10,7 @@ from stagewise.evals.harmbench.task import harmbench
 from stagewise.evals.odcv.task import odcv
 from stagewise.evals.reward_hacking.task import reward_hacking
 from stagewise.evals.strongreject.task import strongreject
+from stagewise.evals.user_logs.task import user_logs
 from stagewise.evals.xstest.task import xstest
 from stagewise.sandbox.environment import BwrapSandboxEnvironment  # sandbox=("bwrap", ...)
 
