@@ -56,9 +56,12 @@ def _config(config: SandboxEnvironmentConfigType | None) -> BwrapConfig:
 class BwrapSandboxEnvironment(SandboxEnvironment):
     """One sample's bubblewrap sandbox: a host directory run over a read-only host system."""
 
-    def __init__(self, cfg: BwrapConfig) -> None:
+    _live: ClassVar[set["BwrapSandboxEnvironment"]] = set()  # not yet cleaned up (see task_cleanup)
+
+    def __init__(self, cfg: BwrapConfig, task_name: str = "") -> None:
         super().__init__()
         self.cfg = cfg
+        self.task_name = task_name
         # The base dir is traversable (0711) so the unprivileged uid can reach its root.
         self.base = Path(tempfile.mkdtemp(prefix="stagewise-bwrap-"))
         self.base.chmod(0o711)
@@ -66,6 +69,7 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
         init_root(self.root)
         (self.root / cfg.workdir.lstrip("/")).mkdir(parents=True, exist_ok=True)
         self._chown(self.root, recursive=True)
+        self._live.add(self)
 
     @classmethod
     def default_concurrency(cls) -> int | None:
@@ -82,7 +86,7 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
         cls, task_name: str, config: SandboxEnvironmentConfigType | None, metadata: dict[str, str]
     ) -> dict[str, SandboxEnvironment]:
         check_bwrap()
-        return {"default": cls(_config(config))}
+        return {"default": cls(_config(config), task_name)}
 
     @classmethod
     async def sample_cleanup(
@@ -95,8 +99,16 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
         for env in environments.values():
             env.as_type(cls).cleanup()
 
+    @classmethod
+    async def task_cleanup(cls, task_name: str, config: SandboxEnvironmentConfigType | None, cleanup: bool) -> None:
+        # Roots of this task whose sample was cancelled before its own cleanup ran.
+        if cleanup:
+            for env in [e for e in cls._live if e.task_name == task_name]:
+                env.cleanup()
+
     def cleanup(self) -> None:
         """Remove the sample's root (read-only dirs included)."""
+        self._live.discard(self)
 
         def _force(func: Any, path: str, _exc: Any) -> None:
             with contextlib.suppress(OSError):
