@@ -6,6 +6,7 @@
     stagewise logs name DIR --model openai/...   # optional: model-written names
     stagewise logs report DIR [--k-min 25] [--show-text]
     stagewise logs sample DIR -n 500 [--stratify]   # -> JSONL for the user_logs benchmark
+    stagewise logs compare STUDY_DIR             # after `stagewise run`: per-cluster rates, differences
     stagewise logs scrub [TEXT] | --eval         # scrub stdin/TEXT, or measure recall
     stagewise logs synth OUT.jsonl -n 50000      # a seeded synthetic log to try it on
 """
@@ -59,6 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--stratify", action="store_true", help="proportional quotas per cluster")
     p.add_argument("--out", type=Path, default=None)
+    p = sub.add_parser("compare", help="per-cluster rates and rung differences of a run study's user_logs")
+    from stagewise.userlogs.breakdown import add_arguments as add_compare
+
+    add_compare(p)
     p = sub.add_parser("scrub", help="scrub TEXT (or stdin); --eval measures recall on the labelled set")
     p.add_argument("text", nargs="?", default=None)
     p.add_argument("--eval", nargs="?", const="packaged", default=None, metavar="JSONL",
@@ -107,6 +112,12 @@ def run(args: argparse.Namespace) -> int:
         from stagewise.userlogs.sample import sample
 
         print(f"wrote {sample(args.dir, args.n, args.seed, args.stratify, args.out)}")
+    elif step == "compare":
+        from stagewise.userlogs.breakdown import main as breakdown
+
+        path = breakdown(args.study_dir, args.min_items)
+        print(path.read_text(), end="")
+        print(f"wrote {path}")
     elif step == "scrub":
         return _scrub(args)
     elif step == "synth":
