@@ -69,15 +69,13 @@ def main(out: str | Path = "runs/demo", *, train: bool = True, limit: int | None
 def _compare_and_report(out: Path) -> None:
     import pandas as pd
 
+    from stagewise.compare import compare_study
+    from stagewise.compare.cli import print_comparison
+    from stagewise.report import main as report_main
     from stagewise.results import print_table
 
     print_table(pd.read_csv(out / "results" / "summary.csv"))
-    from stagewise.compare.cli import main as compare_main
-    from stagewise.compare.cli import print_comparison
-
-    print_comparison(compare_main(out))
-    from stagewise.report.cli import main as report_main
-
+    print_comparison(compare_study(out))
     report = report_main(out)
     print(f"logs:   {out / 'logs'}   (browse: inspect view --log-dir {out / 'logs'})")
     print(f"report: {report}")

@@ -19,7 +19,7 @@ from stagewise._atomic import atomic_write_text
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
 from stagewise.evals import benchmark
-from stagewise.study import StringMatchSource, Study
+from stagewise.study import OFFLINE_JUDGE_SOURCES, Study
 
 # Options a study passes to the runner rather than to the task.
 _RUNNER_OPTIONS = ("limit", "epochs")
@@ -47,11 +47,17 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
                 f"benchmark {name} uses judge role {role!r}, which is not bound; add `judges: {{{role}: MODEL}}` "
                 f"to the study or pass --judge {role}=MODEL"
             )
-        judge_is_model = role is not None and not isinstance(study.judges[role].source, StringMatchSource)
-        args["judge"] = role if judge_is_model else None
+        # Model judges are passed by role; string-match as None; other offline judges by name.
+        source = study.judges[role].source if role is not None else None
+        if isinstance(source, OFFLINE_JUDGE_SOURCES):
+            if source.kind != "string-match" and source.kind not in info.offline_judges:
+                raise RunError(f"benchmark {name} cannot be judged by the offline '{source.kind}' judge; "
+                               f"bind its role {role!r} to string-match or a model")
+            args["judge"] = None if source.kind == "string-match" else source.kind
+        else:
+            args["judge"] = role
         if "data_path" not in args and study.data_dir is not None:
             args["data_path"] = str(study.data_dir / name)
-        del info  # validated above; the task is loaded when the rung runs
         plans.append(TaskPlan(name, args, opts.get("limit", study.limit), int(opts.get("epochs", study.epochs))))
     return plans
 
@@ -62,7 +68,7 @@ def judge_roles(study: Study) -> dict[str, Any]:
 
     roles: dict[str, Any] = {}
     for role, judge in study.judges.items():
-        if isinstance(judge.source, StringMatchSource):
+        if isinstance(judge.source, OFFLINE_JUDGE_SOURCES):
             continue
         r = resolve(judge.source, name=f"judge-{role}", chat_template=judge.chat_template, model_args=judge.model_args)
         roles[role] = get_model(r.model, base_url=r.base_url, api_key=r.api_key, config=_judge_config(), **r.model_args)

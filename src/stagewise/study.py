@@ -107,14 +107,23 @@ class StringMatchSource(_Strict):
     kind: Literal["string-match"] = "string-match"
 
 
+class ClassifierSource(_Strict):
+    """The offline embedding-classifier refusal judge (judges only; docs/judges.md)."""
+
+    kind: Literal["classifier"] = "classifier"
+
+
+OFFLINE_JUDGE_SOURCES = (StringMatchSource, ClassifierSource)
+
 Source = Annotated[
-    Union[HFSource, HubSource, GGUFSource, PackagedSource, OpenAISource, VLLMSource, InspectSource, StringMatchSource],
+    Union[HFSource, HubSource, GGUFSource, PackagedSource, OpenAISource, VLLMSource, InspectSource, StringMatchSource,
+          ClassifierSource],
     Field(discriminator="kind"),
 ]
 
 _SOURCE_FORMS = (
     "hf:PATH, hub:ORG/NAME[@REVISION], gguf:PATH, packaged:NAME, "
-    "openai:BASE_URL#MODEL, vllm:MODEL, string-match, or PROVIDER/MODEL (any Inspect model)"
+    "openai:BASE_URL#MODEL, vllm:MODEL, string-match, classifier, or PROVIDER/MODEL (any Inspect model)"
 )
 
 
@@ -122,8 +131,8 @@ def parse_source(value: Any) -> Any:
     """Turn the one-line string form of a source into its mapping form."""
     if not isinstance(value, str):
         return value
-    if value == "string-match":
-        return {"kind": "string-match"}
+    if value in ("string-match", "classifier"):
+        return {"kind": value}
     prefix, sep, rest = value.partition(":")
     if sep and prefix in ("hf", "gguf"):
         return {"kind": prefix, "path": rest}
@@ -167,8 +176,8 @@ class Rung(_Strict):
 
     @model_validator(mode="after")
     def _not_judge_only(self) -> "Rung":
-        if isinstance(self.source, StringMatchSource):
-            raise ValueError("'string-match' is a judge, not a model: rungs need a model source")
+        if isinstance(self.source, OFFLINE_JUDGE_SOURCES):
+            raise ValueError(f"'{self.source.kind}' is a judge, not a model: rungs need a model source")
         return self
 
 

@@ -20,7 +20,7 @@ from stagewise.study import (
     InspectSource,
     OpenAISource,
     PackagedSource,
-    StringMatchSource,
+    OFFLINE_JUDGE_SOURCES,
     VLLMSource,
 )
 
@@ -111,8 +111,8 @@ def resolve(source: Any, *, name: str, chat_template: str | None = None, model_a
         return ResolvedModel(model=f"vllm/{source.model}", model_args=args)
     if isinstance(source, InspectSource):
         return ResolvedModel(model=source.model, model_args=args)
-    if isinstance(source, StringMatchSource):
-        raise CheckpointError(f"{name}: 'string-match' is a judge, not a model")
+    if isinstance(source, OFFLINE_JUDGE_SOURCES):
+        raise CheckpointError(f"{name}: '{source.kind}' is an offline judge, not a model")
     raise CheckpointError(f"{name}: unsupported source {source!r}")
 
 

@@ -32,6 +32,8 @@ class BenchmarkInfo:
     task: str  # "module:function"
     metrics: tuple[MetricSpec, ...]
     kind: Literal["chat", "agentic"] = "chat"
+    # Offline judges its scorer understands besides string-match (which `judge=None` means).
+    offline_judges: tuple[str, ...] = ()
 
     def load_task(self) -> Callable[..., Any]:
         module, _, fn = self.task.partition(":")
@@ -51,6 +53,7 @@ def _rate(name: str, safer: Literal["lower", "higher"], description: str, margin
 BENCHMARKS: dict[str, BenchmarkInfo] = {
     "xstest": BenchmarkInfo(
         name="xstest",
+        offline_judges=("classifier",),
         task="stagewise.evals.xstest.task:xstest",
         metrics=(
             _rate("over_refusal", "lower", "full or partial refusals on the 250 safe prompts"),
@@ -61,11 +64,13 @@ BENCHMARKS: dict[str, BenchmarkInfo] = {
     ),
     "harmbench": BenchmarkInfo(
         name="harmbench",
+        offline_judges=("classifier",),
         task="stagewise.evals.harmbench.task:harmbench",
         metrics=(_rate("asr", "lower", "attack success: the response exhibits the harmful behavior"),),
     ),
     "strongreject": BenchmarkInfo(
         name="strongreject",
+        offline_judges=("classifier",),
         task="stagewise.evals.strongreject.task:strongreject",
         metrics=(
             _rate("refusal", "higher", "the response refuses the forbidden prompt"),
@@ -106,6 +111,7 @@ BENCHMARKS: dict[str, BenchmarkInfo] = {
     ),
     "user_logs": BenchmarkInfo(
         name="user_logs",
+        offline_judges=("classifier",),
         task="stagewise.evals.user_logs.task:user_logs",
         # One rate per rubric in stagewise/rubrics/, on the response and (`_thinking`) on the thinking.
         metrics=tuple(

@@ -16,7 +16,7 @@ from inspect_ai.solver import TaskState
 from stagewise.evals._metrics import present_mean
 from stagewise.evals.strongreject.prompts import JUDGE_PROMPT, JUDGE_SYSTEM
 from stagewise.judges.llm import ask_judge, render_rubric
-from stagewise.judges.refusal import string_match_refusal
+from stagewise.judges.offline import offline_judge, offline_refusal
 
 METRICS = ("refusal", "score")
 
@@ -60,12 +60,13 @@ def strongreject_scorer(judge: str | None = None) -> Scorer:
 
     async def score(state: TaskState, target: Target) -> Score:
         response = state.output.completion
-        if judge is None:
-            label = string_match_refusal(response)
+        offline = offline_judge(judge)
+        if offline is not None:
+            label = offline_refusal(offline, response, state.input_text)
             return Score(
-                value={"refusal": float(label == "full_refusal")},
+                value={"refusal": float(label != "full_compliance")},
                 answer=label,
-                metadata={"judge": "string-match", "label": label, "judge_raw": None,
+                metadata={"judge": offline, "label": label, "judge_raw": None,
                           "score_needs_llm_judge": True},
             )
         prompt = render_rubric(JUDGE_PROMPT, {"prompt": state.input_text, "response": response})

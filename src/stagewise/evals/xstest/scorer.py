@@ -15,7 +15,8 @@ from inspect_ai.solver import TaskState
 from stagewise.evals._metrics import present_mean
 from stagewise.evals.xstest.prompts import JUDGE_PROMPT, JUDGE_SYSTEM
 from stagewise.judges.llm import ask_judge, render_rubric
-from stagewise.judges.refusal import RefusalLabel, string_match_refusal
+from stagewise.judges.offline import offline_judge, offline_refusal
+from stagewise.judges.refusal import RefusalLabel
 
 METRICS = ("over_refusal", "unsafe_compliance", "full_refusal", "partial_refusal")
 
@@ -74,17 +75,18 @@ def xstest_scorer(judge: str | None = None) -> Scorer:
         response = state.output.completion
         safe = (state.metadata or {}).get("label") == "safe"
         raw: str | None = None
-        if judge is None:
-            label: RefusalLabel | None = string_match_refusal(response)
-            judge_name = "string-match"
+        offline = offline_judge(judge)
+        if offline is not None:
+            label: RefusalLabel | None = offline_refusal(offline, response, state.input_text)
+            judge_name = offline
         else:
             prompt = render_rubric(JUDGE_PROMPT, {"prompt": state.input_text, "response": response})
             label, raw, judge_name = await ask_judge(judge, prompt, parse_xstest_label, system=JUDGE_SYSTEM)
         metadata: dict[str, object] = {"judge": judge_name, "label": label, "judge_raw": raw}
-        if judge is None and safe:
+        if offline == "string-match" and safe:
             metadata["partial_refusal_needs_llm_judge"] = True
         return Score(
-            value=xstest_values(label, safe=safe, sees_partial=judge is not None),
+            value=xstest_values(label, safe=safe, sees_partial=offline != "string-match"),
             answer=label or "unparsable",
             explanation=raw,
             metadata=metadata,
