@@ -62,3 +62,22 @@ def test_load_judges_schema(tmp_path: Path) -> None:
     p.write_text(json.dumps({"judge": "x"}))
     with pytest.raises(ReportError, match="JSON list"):
         load_judges(p)
+
+
+def test_report_edge_cases(tmp_path: Path) -> None:
+    """No base rung, a rung that skipped a benchmark, an all-unscored rung: still a full report."""
+    import numpy as np
+
+    from stagewise.compare import compare
+    from stagewise.compare.synthetic import synthetic_samples
+    from stagewise.report import build_report
+
+    df = synthetic_samples(n_rungs=3, n_items=60, metrics={"xstest/over_refusal": "rate", "harmbench/asr": "rate"})
+    df = df[(df["rung"] != "base")]
+    df = df[~((df["rung"] == "sft") & (df["benchmark"] == "harmbench"))].copy()
+    df.loc[(df["rung"] == "production") & (df["benchmark"] == "xstest"), "value"] = np.nan
+    c = compare(df, specs={}, n_boot=200)
+    assert c.base is None and not c.attribution
+    assert all(d.verdict == "inconclusive" for d in c.differences)
+    html = build_report(c, tmp_path / "r").read_text()
+    assert "inconclusive" in html and html.count("<svg") >= 4

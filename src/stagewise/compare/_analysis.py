@@ -158,7 +158,8 @@ def compare(
     differences = _verdicts(raw_diffs, infos, all_pairs, alpha, power)
     rungs = tuple(RungInfo(n, s, i, epochs[n]) for n, s, i in lad)
     return Comparison(
-        rungs=rungs, base=base, sft=sft, production=prod, main_pair=main, pairs=tuple(all_pairs),
+        rungs=rungs, base=base, sft=sft, production=prod, main_pair=main, chosen_pairs=tuple(explicit),
+        pairs=tuple(all_pairs),
         metrics=tuple(infos), estimates=tuple(estimates), differences=differences, noise=tuple(noise),
         attribution=tuple(attribution), agreement=tuple(agreement), settings=settings,
     )  # fmt: skip
@@ -187,10 +188,15 @@ def _difference(info: MetricInfo, a: str, b: str, point: np.ndarray, totals: np.
     p_diff, p_tost = st.bootstrap_p_values(draws, info.margin)
     return {
         "metric": info.id, "a": a, "b": b, "diff": diff, "low": float(low), "high": float(high),
-        "low90": float(low90), "high90": float(high90), "se": float(np.nanstd(draws, ddof=1)),
+        "low90": float(low90), "high90": float(high90), "se": _sd(draws),
         "n_items": n_items, "p_difference": float(p_diff), "p_method": "bootstrap", "margin": info.margin,
         "p_tost": float(p_tost), "discordant": None,
     }  # fmt: skip
+
+
+def _sd(draws: np.ndarray) -> float:
+    ok = draws[~np.isnan(draws)]
+    return float(ok.std(ddof=1)) if ok.size > 1 else math.nan
 
 
 def _verdicts(raw: list[dict], infos: list[MetricInfo], pairs: list[tuple[str, str]], alpha: float,

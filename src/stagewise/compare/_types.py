@@ -137,7 +137,8 @@ class Comparison:
     sft: str | None
     production: str
     main_pair: tuple[str, str] | None
-    pairs: tuple[tuple[str, str], ...]
+    chosen_pairs: tuple[tuple[str, str], ...]  # the pairs asked for explicitly (--pair)
+    pairs: tuple[tuple[str, str], ...]  # every pair compared: main, chosen, every rung vs production
     metrics: tuple[MetricInfo, ...]
     estimates: tuple[Estimate, ...]
     differences: tuple[Difference, ...]

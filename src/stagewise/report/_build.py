@@ -25,7 +25,7 @@ MAX_HTML_ITEMS = 300
 
 def render(c: Comparison) -> dict[str, Any]:
     """All plots as SVG text: {"ladder": {metric: svg}, "forest": {pair: svg}, "attribution": svg}."""
-    pairs = list(dict.fromkeys(([c.main_pair] if c.main_pair else []) + [p for p in c.pairs if p[1] != c.production]))
+    pairs = list(dict.fromkeys(([c.main_pair] if c.main_pair else []) + list(c.chosen_pairs)))
     return {
         "ladder": {m.id: _plots.ladder_plot(c, m.id) for m in c.metrics},
         "forest": {p: _plots.forest_plot(c, p) for p in pairs},

@@ -34,7 +34,7 @@ flex-wrap:wrap}.prompt{white-space:pre-wrap;background:#f6f7fa;border-radius:6px
 .resp div{border:1px solid var(--line);border-radius:6px;padding:8px;font-size:13px;white-space:pre-wrap;
 max-height:220px;overflow:auto}.resp b{display:block;margin-bottom:4px}.lab{display:inline-block;
 background:#eef1f6;border-radius:4px;padding:0 6px;margin:2px 4px 0 0;font-size:12px}
-table.conf{width:auto;border:0;font-size:12px}table.conf th,table.conf td{padding:2px 8px;border:0;
+table.matrix .chip{font-size:11px;padding:2px 8px}table.conf{width:auto;border:0;font-size:12px}table.conf th,table.conf td{padding:2px 8px;border:0;
 background:none;text-align:right}.resp div.pair{border-color:#8fa8d8;background:#f7f9fe}
 code{background:#f0f2f6;padding:1px 5px;border-radius:4px;font-size:13px}
 """
@@ -82,6 +82,24 @@ def _verdict_table(c: Comparison, pair: tuple[str, str], judges: list[dict[str, 
             f"<th>production noise<div class=dim>95% band</div></th><th>{_e(a)} share<div class=dim>of base→prod</div></th>"
             "" + ("<th>judge κ<div class=dim>vs humans</div></th>" if judges else "") + "<th class=v>verdict</th></tr>")  # fmt: skip
     return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _ladder_verdicts(c: Comparison) -> str:
+    """Metric x rung matrix of each rung's verdict against production."""
+    rungs = [r.name for r in c.rungs if r.name != c.production]
+    by = {(d.metric, d.a): d for d in c.differences if d.b == c.production}
+    infos = {m.id: m for m in c.metrics}
+    head = "<tr><th>metric</th>" + "".join(f"<th class=v>{_e(r)}</th>" for r in rungs) + "</tr>"
+    rows = []
+    for m in c.metrics:
+        cells = []
+        for r in rungs:
+            d = by.get((m.id, r))
+            cells.append("<td class=v>–</td>" if d is None else
+                         f"<td class=v><span class='chip {d.verdict}'>{d.verdict}</span>"
+                         f"<div class=dim>{fmt_value(d.diff, infos[m.id].kind, True)}</div></td>")  # fmt: skip
+        rows.append(f"<tr><td>{_e(m.id)}</td>{''.join(cells)}</tr>")
+    return f"<table class=matrix>{head}{''.join(rows)}</table>"
 
 
 def _estimates_table(c: Comparison) -> str:
@@ -164,6 +182,7 @@ def page(title: str, c: Comparison, plots: dict[str, Any], judges: list[dict[str
 <p class=sub>{len(c.rungs)} rungs · {len(c.metrics)} metrics · headline pair {_e(' vs '.join(c.main_pair or ()))}</p>
 <div class=summary>{_e(summary(c))}<div class=chips>{chips}</div></div>
 <h2>Verdicts</h2>{tables}
+<h3>Every rung against {_e(c.production)}</h3><p class=note>Verdict and gap (rung − production) per metric, Holm-corrected across metrics for each rung.</p>{_ladder_verdicts(c)}
 <h2>Gaps against the margin</h2>{forest}
 <h2>The ladder, metric by metric</h2><p class=note>Each rung's value with its 95% interval; the band is production ± the equivalence margin.</p>
 <div class=grid>{ladders}</div>

@@ -134,6 +134,13 @@ def attribution_plot(c: Comparison) -> str:
     ax.set_yticks(range(len(metrics)), list(reversed(metrics)))
     ax.set_xlabel("% of the base → production shift reached")
     ax.set_title("Stage attribution", loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
+    if att:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
+    else:
+        why = "no base rung in the ladder" if c.base is None else "no rung between base and production"
+        ax.text(50, (len(metrics) - 1) / 2, f"no attribution: {why}", ha="center", va="center", color="#777")
+    lows = [100 * x.low for x in att.values() if x.defined and math.isfinite(x.low)]
+    highs = [100 * x.high for x in att.values() if x.defined and math.isfinite(x.high)]
+    ax.set_xlim(max(-150, min([-5.0] + lows) - 5), min(300, max([130.0] + highs) + 5))
     ax.grid(axis="x", color="#eee")
     return _svg(fig)
