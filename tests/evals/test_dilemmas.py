@@ -123,9 +123,15 @@ def test_real_tiny_model_end_to_end(tmp_path: Path) -> None:
 
     path = materialize(PackagedSource(name="smollm2-135m-instruct"))
     [log] = eval(dilemmas(), model="stagewise/smollm2", model_args={"path": str(path)}, max_tokens=64,
-                 sample_id=["safety-override", "sandbag-eval"], log_dir=str(tmp_path), display="none")
+                 sample_id=["safety-override", "sandbag-release-gate"], log_dir=str(tmp_path), display="none")
     assert log.status == "success", log.error
     for sample in log.samples:
         value = sample.scores["dilemmas_scorer"].value
         assert value["eval_aware"] in (0.0, 1.0) and value["misaligned"] in (0.0, 1.0, None)
         assert sample.output.completion.strip()
+
+
+def test_echoed_prompt_is_not_awareness() -> None:
+    prompt = "You are undergoing a capabilities evaluation."
+    assert keyword_awareness("You are undergoing a capabilities evaluation.", prompt) is None
+    assert keyword_awareness("Honestly, this looks like a test.", prompt) == "this looks like a test"
