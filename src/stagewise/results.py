@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from stagewise._atomic import atomic_write_bytes, atomic_write_text
+from stagewise.compare._stats import wilson_interval
 from stagewise.errors import RunError
 from stagewise.evals import BENCHMARKS
 from stagewise.study import Study, load_study
@@ -98,17 +99,6 @@ def collect(study_dir: str | Path, *, write: bool = True) -> pd.DataFrame:
     return df
 
 
-def wilson_interval(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a binomial rate; (nan, nan) when n == 0."""
-    if n == 0:
-        return (math.nan, math.nan)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """Rung x metric table: estimate, 95% interval, n scored and n unscored.
 
@@ -125,7 +115,8 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
         est = float(per_item.mean()) if n else math.nan
         binary = kind == "rate" and scored.groupby("item_id").size().max() == 1 if n else False
         if binary:
-            lo, hi = wilson_interval(float(per_item.sum()), n)
+            lo_a, hi_a = wilson_interval(float(per_item.sum()), n)
+            lo, hi = float(lo_a), float(hi_a)
         elif n > 1:
             half = Z95 * float(per_item.std(ddof=1)) / math.sqrt(n)
             lo, hi = est - half, est + half
