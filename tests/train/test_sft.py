@@ -49,7 +49,7 @@ def test_sft_trains_writes_a_rung_and_resumes_after_a_kill(tiny_base: Path, tmp_
     assert manifest["data"]["rows"] == 16 and manifest["data"]["safety_rows"] == 8
     assert len(manifest["data"]["sha256"]) == 64 and manifest["base"]["content_hash"]
     assert manifest["code"]["stagewise"] and "git_commit" in manifest["code"]
-    assert manifest["trl_args"]["assistant_only_loss"] is True
+    assert manifest["trl_args"]["assistant_only_loss"] is True and manifest["trl_args"]["eos_token"] == "<|im_end|>"
     first, last = manifest["train"]["first_loss"], manifest["train"]["last_loss"]
     assert first is not None and last is not None and first != last
     assert max_weight_change(tiny_base, out) > 1e-4

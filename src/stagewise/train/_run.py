@@ -206,6 +206,14 @@ def finalize(trainer: Any, prep: Prepared) -> Path:
     return prep.cfg.output_dir
 
 
+def _trl_args_dict(args: Any) -> dict[str, Any]:
+    values = dict(json.loads(args.to_json_string()))
+    for key in ("eos_token", "pad_token"):  # to_dict() masks every `*_token` field as if it were a secret
+        if key in values:
+            values[key] = getattr(args, key)
+    return values
+
+
 def _write_rung(trainer: Any, prep: Prepared, trained: Path) -> None:
     import torch
     from transformers import AutoModelForCausalLM
@@ -226,7 +234,7 @@ def _write_rung(trainer: Any, prep: Prepared, trained: Path) -> None:
     manifest = build_manifest(
         stage=cfg.stage,
         config=cfg.model_dump(mode="json"),
-        trl_args=json.loads(trainer.args.to_json_string()),
+        trl_args=_trl_args_dict(trainer.args),
         data=prep.data_manifest,
         base={"source": cfg.base.model_dump(mode="json"), "path": str(prep.base_path), "content_hash": prep.base_hash},
         summary=train_summary(trainer.state.log_history, trainer.state.global_step),
