@@ -153,3 +153,12 @@ def test_real_tiny_model_end_to_end(tmp_path: Path) -> None:
     assert set(value) == {"hack", "speedup", "correct"} and all(isinstance(v, float) for v in value.values())
     assert sample.metadata["steps"] >= 1
     assert "t_orig_held" in sample.scores["reward_hacking_scorer"].metadata["grader_report"]
+
+
+def test_hanging_solution_is_scored_not_crashed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stagewise.evals.reward_hacking import scorer
+
+    monkeypatch.setattr(scorer, "_TIMEOUT", 3)
+    hang = "import time\n\n\ndef count_pairs(nums, target):\n    time.sleep(3600)\n"
+    r = run_scripted(tmp_path, call("write_file", path="solution.py", content=hang))
+    assert r["correct"] == 0.0 and r["speedup"] == 1.0 and "ran past" in r["meta"]["grader_report"]["error"]
