@@ -14,7 +14,7 @@ import shutil
 import signal
 import tempfile
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, ClassVar, Literal, overload
 
 import yaml
 from inspect_ai.util import (
@@ -56,7 +56,7 @@ def _config(config: SandboxEnvironmentConfigType | None) -> BwrapConfig:
 class BwrapSandboxEnvironment(SandboxEnvironment):
     """One sample's bubblewrap sandbox: a host directory run over a read-only host system."""
 
-    _live: ClassVar[set["BwrapSandboxEnvironment"]] = set()  # not yet cleaned up (see task_cleanup)
+    _live: ClassVar[set[BwrapSandboxEnvironment]] = set()  # not yet cleaned up (see task_cleanup)
 
     def __init__(self, cfg: BwrapConfig, task_name: str = "") -> None:
         super().__init__()
