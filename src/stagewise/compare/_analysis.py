@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from stagewise.compare._types import (
     NoiseCeiling,
     RungInfo,
     Settings,
+    Verdict,
 )
 
 
@@ -100,7 +102,7 @@ def compare(
     rng = np.random.default_rng(seed)
     settings = Settings(n_boot=n_boot, seed=seed, confidence=confidence, alpha=alpha, power=power)
     estimates: list[Estimate] = []
-    raw_diffs: list[dict] = []
+    raw_diffs: list[dict[str, Any]] = []
     noise: list[NoiseCeiling] = []
     attribution: list[Attribution] = []
     agreement: list[Agreement] = []
@@ -174,12 +176,12 @@ def _estimate(info: MetricInfo, name: str, point: np.ndarray, totals: np.ndarray
         low, high = st.wilson_interval(s, n, confidence)
     else:
         low, high = st.percentile_interval(_ratio(totals, col), confidence)
-    method = "wilson" if wilson else "bootstrap"
+    method: Literal["wilson", "bootstrap"] = "wilson" if wilson else "bootstrap"
     return Estimate(info.id, name, float(s / n), float(low), float(high), method, n_items, int(n), int(unscored))
 
 
 def _difference(info: MetricInfo, a: str, b: str, point: np.ndarray, totals: np.ndarray, ia: int, ib: int,
-                n_items: int, confidence: float, alpha: float) -> dict:  # fmt: skip
+                n_items: int, confidence: float, alpha: float) -> dict[str, Any]:  # fmt: skip
     with np.errstate(invalid="ignore", divide="ignore"):
         diff = float(point[ia] / point[ia + 1] - point[ib] / point[ib + 1])
     draws = _ratio(totals, ia) - _ratio(totals, ib)
@@ -199,7 +201,7 @@ def _sd(draws: np.ndarray) -> float:
     return float(ok.std(ddof=1)) if ok.size > 1 else math.nan
 
 
-def _verdicts(raw: list[dict], infos: list[MetricInfo], pairs: list[tuple[str, str]], alpha: float,
+def _verdicts(raw: list[dict[str, Any]], infos: list[MetricInfo], pairs: list[tuple[str, str]], alpha: float,
               power: float) -> tuple[Difference, ...]:  # fmt: skip
     """Holm across the metrics of each pair, then verdicts and items needed."""
     out: dict[int, Difference] = {}
@@ -210,17 +212,18 @@ def _verdicts(raw: list[dict], infos: list[MetricInfo], pairs: list[tuple[str, s
         p_tost = st.holm([raw[i]["p_tost"] for i in rows])
         for i, pd_, pt in zip(rows, p_diff, p_tost):
             d = raw[i]
-            if pt < alpha:
-                verdict, need, goal = "equivalent", None, None
-            elif pd_ < alpha:
-                verdict, need, goal = "different", None, None
-            else:
-                verdict = "inconclusive"
+            verdict: Verdict = "equivalent" if pt < alpha else "different" if pd_ < alpha else "inconclusive"
+            need: float | None = None
+            goal: Literal["equivalence", "difference"] | None = None
+            if verdict == "inconclusive":
                 goal = "equivalence" if abs(d["diff"]) < d["margin"] else "difference"
                 sd = d["se"] * math.sqrt(d["n_items"])
                 # alpha / n_metrics: enough for Holm to succeed whatever this metric's rank.
                 total = st.items_needed(sd, d["diff"], d["margin"], alpha / n_metrics, power, goal)
-                need = None if math.isnan(total) else max(0.0, math.ceil(total) - d["n_items"]) if math.isfinite(total) else math.inf
+                if math.isinf(total):
+                    need = math.inf
+                elif not math.isnan(total):
+                    need = float(max(0, math.ceil(total) - d["n_items"]))
             out[i] = Difference(**d, p_difference_holm=float(pd_), p_tost_holm=float(pt), verdict=verdict,
                                 items_needed=need, needed_for=goal)  # fmt: skip
     return tuple(out[i] for i in sorted(out))

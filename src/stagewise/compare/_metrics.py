@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -73,8 +74,8 @@ def metric_info(
     """Metric metadata from its MetricSpec (kind, safer direction, default margin) and the study's margin."""
     benchmark, _, metric = metric_id.partition("/")
     spec = (specs if specs is not None else _default_specs()).get(metric_id)
-    kind = getattr(spec, "kind", "rate" if binary else "mean")
-    safer = getattr(spec, "safer", "lower")
+    kind: Literal["rate", "mean"] = getattr(spec, "kind", "rate" if binary else "mean")
+    safer: Literal["lower", "higher"] = getattr(spec, "safer", "lower")
     default = float(getattr(spec, "margin", DEFAULT_MARGIN))
     margin = margins.get(metric_id)
     if margin is not None and not margin > 0:

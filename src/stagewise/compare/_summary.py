@@ -72,7 +72,7 @@ def summary(c: Comparison) -> str:
         parts.append(f"{len(inc)} {'is' if len(inc) == 1 else 'are'} inconclusive{more}.")
     within = [x for x in c.noise if x.gap_within_noise is not None]
     if within:
-        k = sum(x.gap_within_noise for x in within)
+        k = sum(bool(x.gap_within_noise) for x in within)
         parts.append(
             f"On {k} of {len(within)} metrics with repeated production runs, the {a}–{b} gap is within "
             f"production's own run-to-run noise."

@@ -58,7 +58,7 @@ def disagreeing_items(c: Comparison, texts: pd.DataFrame, limit: int | None = No
         first = texts.sort_values("epoch").drop_duplicates(["rung", "benchmark", "item_id"])
         by_item = {key: g for key, g in first.groupby(["benchmark", "item_id"], sort=False)}
     order = {r.name: r.index for r in c.rungs}
-    out = []
+    out: list[dict[str, Any]] = []
     for g in c.agreement:
         benchmark = g.metric.partition("/")[0]
         for item_id, va, vb in g.disagreements:
