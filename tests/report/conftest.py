@@ -23,7 +23,7 @@ JUDGES = [
 
 def write_logs(study_dir: Path, samples) -> None:  # type: ignore[no-untyped-def]
     """One real Inspect `.eval` log per rung x benchmark, with the Contract 1 metadata."""
-    from inspect_ai.log import EvalConfig, EvalDataset, EvalLog, EvalSample, EvalSpec, write_eval_log
+    from inspect_ai.log import EvalConfig, EvalDataset, EvalLog, EvalSample, EvalSpec, read_eval_log, write_eval_log
     from inspect_ai.model import ModelOutput
     from inspect_ai.scorer import Score
 
@@ -41,7 +41,10 @@ def write_logs(study_dir: Path, samples) -> None:  # type: ignore[no-untyped-def
                 output=ModelOutput.from_content(model, f"[{rung}] answer to {item}"),
                 scores={"refusal": Score(value=values, metadata={"judge": "string-match", "label": label})},
             ))  # fmt: skip
-        write_eval_log(EvalLog(eval=spec, samples=out, status="success"), str(study_dir / "logs" / rung / f"{benchmark}.eval"))
+        path = str(study_dir / "logs" / rung / f"{benchmark}.eval")
+        write_eval_log(EvalLog(eval=spec, samples=out, status="success"), path)
+        # Rewriting a fully read log adds the sample-id index that streaming readers need.
+        write_eval_log(read_eval_log(path), path)
 
 
 @pytest.fixture(scope="session")

@@ -21,3 +21,19 @@ def test_read_texts_filters_items_and_tolerates_missing_logs(study_dir: Path, tm
     t = read_texts(study_dir / "logs", items=[("xstest", "xstest-00001"), ("harmbench", "nope")])
     assert set(t["item_id"]) == {"xstest-00001"} and len(t) == 4
     assert read_texts(tmp_path / "no-logs").empty
+
+
+def test_read_texts_keeps_the_newest_log(study_dir: Path) -> None:
+    """A rerun leaves an older log beside the new one: only the newest is read."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    path = study_dir / "logs" / "sft" / "xstest.eval"
+    log = read_eval_log(str(path))
+    old = log.model_copy(deep=True)
+    old.eval.created = "2020-01-01T00:00:00+00:00"
+    for s in old.samples or []:
+        s.output.completion = "stale"
+    write_eval_log(old, str(path.with_name("old-xstest.eval")))
+    t = read_texts(study_dir / "logs")
+    sft = t[(t["rung"] == "sft") & (t["benchmark"] == "xstest")]
+    assert len(sft) == 80 and "stale" not in set(sft["response"])

@@ -34,15 +34,20 @@ def _labels(scores: dict[str, Any] | None) -> dict[str, str]:
 
 
 def log_rung_and_benchmark(log: Any) -> tuple[str, str]:
-    """The rung (eval.metadata `stagewise_rung`, else the `stagewise/<rung>` model) and benchmark key."""
+    """The rung (eval.metadata `stagewise_rung`, else the `stagewise/<rung>` model) and benchmark key
+    (eval.metadata `stagewise_benchmark`, else the task name mapped onto `stagewise.evals.BENCHMARKS`)."""
+    from stagewise.evals import BENCHMARKS
+
     meta = log.eval.metadata or {}
     rung = meta.get("stagewise_rung") or str(log.eval.model).removeprefix("stagewise/")
-    benchmark = meta.get("stagewise_benchmark") or str(log.eval.task).rsplit("/", 1)[-1]
+    task = str(log.eval.task).rsplit("/", 1)[-1]
+    by_function = {info.task.rsplit(":", 1)[-1]: key for key, info in BENCHMARKS.items()}
+    benchmark = meta.get("stagewise_benchmark") or (task if task in BENCHMARKS else by_function.get(task, task))
     return str(rung), str(benchmark)
 
 
 def read_texts(log_dir: str | Path, items: Iterable[tuple[str, str]] | None = None) -> pd.DataFrame:
-    """One row per (rung, benchmark, item, epoch) found in the `.eval` logs under `log_dir`.
+    """One row per (rung, benchmark, item, epoch) from the newest `.eval` log of each rung x benchmark.
 
     Args:
         log_dir: `STUDY_DIR/logs` (searched recursively).
@@ -54,11 +59,17 @@ def read_texts(log_dir: str | Path, items: Iterable[tuple[str, str]] | None = No
     from inspect_ai.log import read_eval_log
 
     wanted = None if items is None else {(str(b), str(i)) for b, i in items}
-    rows = []
+    newest: dict[tuple[str, str], tuple[str, Path]] = {}
     for path in sorted(Path(log_dir).rglob("*.eval")) if Path(log_dir).is_dir() else []:
-        log = read_eval_log(str(path))
-        rung, benchmark = log_rung_and_benchmark(log)
-        for s in log.samples or []:
+        header = read_eval_log(str(path), header_only=True)
+        key = log_rung_and_benchmark(header)
+        if key not in newest or header.eval.created > newest[key][0]:
+            newest[key] = (header.eval.created, path)
+    rows = []
+    for (rung, benchmark), (_, path) in sorted(newest.items()):
+        if wanted is not None and not any(b == benchmark for b, _ in wanted):
+            continue
+        for s in read_eval_log(str(path)).samples or []:
             if wanted is not None and (benchmark, str(s.id)) not in wanted:
                 continue
             rows.append({
