@@ -108,7 +108,7 @@ def test_teacher_without_a_response_is_an_error_or_counted(two_sources: tuple[st
     h, r = two_sources
     teacher = _write(tmp_path / "t.jsonl", [{"prompt": "harm 0?", "response": "x"}])
     mix = Mixture(sources=[{"path": r}], teacher_swap={"select": {"tag": "harmful"}, "count": 5, "responses": teacher})
-    with pytest.raises(TrainError, match="teacher has no response"):
+    with pytest.raises(TrainError, match="teacher gave no response"):
         build_mixture(mix, "sft")
     out = build_mixture(mix, "sft", skip_invalid=True)
     assert out.manifest["teacher_swap"]["missing_response"] + out.manifest["teacher_swap"]["swapped"] == 5

@@ -46,9 +46,10 @@ def apply_teacher_swap(
     for i, prompt, response in zip(picked, prompts, responses):
         if not response or not response.strip():
             if not skip_invalid:
+                fix = "add it to the responses file" if swap.responses else "check the teacher model and its template"
                 raise TrainError(
-                    f"teacher has no response for prompt {prompt[:60]!r}; add it to the responses file or set "
-                    "skip_invalid: true to leave such rows unswapped (counted)"
+                    f"teacher gave no response for prompt {prompt[:60]!r}; {fix}, or set skip_invalid: true to "
+                    "leave such rows unswapped (counted)"
                 )
             missing += 1
             continue
