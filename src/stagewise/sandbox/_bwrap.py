@@ -14,7 +14,9 @@ import functools
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -41,6 +43,9 @@ class BwrapConfig(BaseModel):
         timeout_s: Wall-clock limit of one command when the caller gives none.
         host_uid: Host uid the sandbox runs as when stagewise runs as root (root is exempt from
             the process limit, so it is dropped to this uid first).
+        host_python: Also show the Python running stagewise (read-only) inside the sandbox:
+            `auto` when the host has no `/usr/bin/python3` (e.g. python:3.x images keep theirs
+            in `/usr/local`, which the sandbox replaces with the sample's own).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -54,6 +59,7 @@ class BwrapConfig(BaseModel):
     disk_mb: int = 512
     timeout_s: int = 120
     host_uid: int = 65534
+    host_python: Literal["auto", "always", "never"] = "auto"
 
 
 # Host /etc files a shell and Python need; the host's passwd/group are never shown.
@@ -70,8 +76,24 @@ SHM_BYTES = 16 * 2**20
 SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def init_root(root: Path) -> None:
-    """Lay out the empty per-sample root: `/etc` (minimal copy), `/usr/local`, `/tmp`, `/root`."""
+def python_mounts(mode: str) -> list[tuple[Path, str]]:
+    """(host path, sandbox path) pairs that show the host's Python read-only in the sandbox."""
+    if mode == "never" or (mode == "auto" and Path("/usr/bin/python3").exists()):
+        return []
+    prefix = Path(sys.base_prefix).resolve()
+    if str(prefix).startswith("/usr/") and not str(prefix).startswith("/usr/local"):
+        return []  # already visible with the host's /usr
+    if str(prefix) != "/usr/local":
+        return [(prefix, str(prefix))]  # e.g. pyenv or conda: the whole installation
+    # /usr/local is the sample's own: show only the interpreter, its stdlib and libpython
+    ver = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    paths = [prefix / "lib" / ver, prefix / "bin" / ver, prefix / "bin" / "python3", *sorted((prefix / "lib").glob("libpython3*.so*"))]
+    return [(p, str(p)) for p in paths if p.exists()]
+
+
+def init_root(root: Path, cfg: BwrapConfig | None = None) -> None:
+    """Lay out the empty per-sample root: `/etc` (minimal copy), `/usr/local`, `/tmp`, `/root`,
+    and mount points for the host Python when it is shown (see `BwrapConfig.host_python`)."""
     etc = root / "etc"
     etc.mkdir(parents=True, exist_ok=True)
     for name in ETC_FILES:
@@ -87,6 +109,13 @@ def init_root(root: Path) -> None:
     for d in ("usr/local/bin", "tmp", "root"):
         (root / d).mkdir(parents=True, exist_ok=True)
     (root / "tmp").chmod(0o1777)
+    for src, dest in python_mounts(cfg.host_python if cfg else "auto"):
+        point = root / dest.lstrip("/")
+        point.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            point.mkdir(exist_ok=True)
+        else:
+            point.touch()
 
 
 def _system_binds() -> list[str]:
@@ -138,13 +167,16 @@ def bwrap_command(root: Path, cfg: BwrapConfig, cmd: list[str], cwd: str, env: d
     drop = []
     if os.geteuid() == 0:  # root is exempt from RLIMIT_NPROC: drop to an unprivileged uid first
         drop = ["setpriv", f"--reuid={cfg.host_uid}", f"--regid={cfg.host_uid}", "--clear-groups", "--"]
-    full_env = {"PATH": SANDBOX_PATH, "HOME": "/root", "LANG": "C.UTF-8", "TERM": "dumb", **env}
+    mounts = python_mounts(cfg.host_python)
+    python_binds = [a for src, dest in mounts for a in ("--ro-bind", str(src), dest)]
+    path = SANDBOX_PATH + "".join(f":{dest}/bin" for src, dest in mounts if src.is_dir() and (src / "bin").is_dir())
+    full_env = {"PATH": path, "HOME": "/root", "LANG": "C.UTF-8", "TERM": "dumb", **env}
     env_args = [a for k, v in full_env.items() for a in ("--setenv", k, v)]
     return [
         *drop, *limits, "bwrap",
         "--unshare-all", "--unshare-user", "--uid", "0", "--gid", "0", "--hostname", "sandbox",
         "--die-with-parent", "--new-session", "--clearenv", *env_args,
-        *_system_binds(), *_root_binds(root, cfg),
+        *_system_binds(), *_root_binds(root, cfg), *python_binds,
         "--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
         # bwrap's own / and /dev are tmpfs: read-only, so they cannot hold files (or fill memory)
         "--remount-ro", "/dev", "--remount-ro", "/",

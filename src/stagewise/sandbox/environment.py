@@ -66,7 +66,7 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
         self.base = Path(tempfile.mkdtemp(prefix="stagewise-bwrap-"))
         self.base.chmod(0o711)
         self.root = self.base / "root"
-        init_root(self.root)
+        init_root(self.root, cfg)
         (self.root / cfg.workdir.lstrip("/")).mkdir(parents=True, exist_ok=True)
         self._chown(self.root, recursive=True)
         self._live.add(self)
