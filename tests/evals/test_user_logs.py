@@ -95,15 +95,15 @@ def test_real_tiny_model_replay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     from stagewise.checkpoints import materialize, resolve
     from stagewise.study import HFSource, PackagedSource
 
-    monkeypatch.setenv("STAGEWISE_CACHE", str(tmp_path / "cache"))
-    path = materialize(PackagedSource(name="smollm2-135m-instruct"))
+    path = materialize(PackagedSource(name="smollm2-135m-instruct"))  # converted once, shared cache
     resolved = resolve(HFSource(path=path), name="smol")
+    monkeypatch.setenv("STAGEWISE_CACHE", str(tmp_path / "cache"))  # fresh generation cache: real generation
     [log] = eval(user_logs(), model=resolved.model, model_args=resolved.model_args, limit=3, max_tokens=16,
                  display="none", log_dir=str(tmp_path / "logs"))
     assert log.status == "success", log.error
     assert len(log.samples) == 3
     for s in log.samples:
-        assert s.output.completion.strip()
+        assert s.output.completion.strip() and s.output.metadata["stagewise_cache"] == "miss"
         [score] = s.scores.values()
         assert set(score.value) == {"refusal"} and score.value["refusal"] in (0.0, 1.0)
         assert "cluster_name" in s.metadata
