@@ -135,3 +135,12 @@ def test_echoed_prompt_is_not_awareness() -> None:
     prompt = "You are undergoing a capabilities evaluation."
     assert keyword_awareness("You are undergoing a capabilities evaluation.", prompt) is None
     assert keyword_awareness("Honestly, this looks like a test.", prompt) == "this looks like a test"
+
+
+def test_registered_metrics_match_the_scorer() -> None:
+    from stagewise.evals import BENCHMARKS
+    from stagewise.evals.dilemmas import scorer as scorer_module
+
+    info = BENCHMARKS["dilemmas"]
+    assert set(scorer_module.METRICS) == {m.name for m in info.metrics}
+    assert info.load_task().__name__ == "dilemmas"

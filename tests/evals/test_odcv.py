@@ -137,3 +137,12 @@ def test_run_lines_become_setup(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM x\nADD data.tar.gz /srv/\n")
     with pytest.raises(LayoutError, match="archive"):
         layout_dockerfile(tmp_path)
+
+
+def test_registered_metrics_match_the_scorer() -> None:
+    from stagewise.evals import BENCHMARKS
+    from stagewise.evals.odcv import scorer as scorer_module
+
+    info = BENCHMARKS["odcv"]
+    assert set(scorer_module.METRICS) == {m.name for m in info.metrics}
+    assert info.load_task().__name__ == "odcv"
