@@ -72,3 +72,11 @@ def test_unrecognisable_schema_stops_with_the_accepted_shapes(tmp_path):
     log = write_jsonl(tmp_path / "alien.jsonl", [{"question": f"q{i}", "answer": "a"} for i in range(60)])
     with pytest.raises(SchemaError, match="accepted shapes: OpenAI .*WildChat.*LMSYS.*ShareGPT"):
         _ingest([log], tmp_path / "out")
+
+
+def test_sharegpt_json_array_file(tmp_path, shapes):
+    p = tmp_path / "sharegpt.json"
+    p.write_text(json.dumps([shapes["sharegpt"], 5, {"id": "s2", "conversations": [{"from": "human", "value": "b"}]}]))
+    m = _ingest([p], tmp_path / "out")
+    assert m["kept"] == 2 and m["dropped"] == {"not_an_object": 1}
+    assert m["bad_lines"] == [{"file": str(p), "line": 2, "reason": "not_an_object"}]

@@ -60,8 +60,28 @@ def read_records(path: Path) -> Iterator[RawRecord]:
         yield from _parquet(path)
     elif name.endswith(".csv"):
         yield from _csv(path)
+    elif name.endswith(".json") and _starts_with(path, b"["):
+        yield from _json_array(path)
     else:
         yield from _jsonl(path)
+
+
+def _starts_with(path: Path, prefix: bytes) -> bool:
+    with open(path, "rb") as f:
+        head = f.read(4096).lstrip()
+    return head.startswith(prefix)
+
+
+def _json_array(path: Path) -> Iterator[RawRecord]:
+    # A JSON array (the usual ShareGPT dump) cannot be streamed with the standard library: it is
+    # read whole. Convert big ones to JSONL first (one conversation per line).
+    try:
+        items = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        yield RawRecord(str(path), 1, error="malformed")
+        return
+    for i, rec in enumerate(items, start=1):
+        yield RawRecord(str(path), i, data=rec) if isinstance(rec, dict) else RawRecord(str(path), i, error="not_an_object")
 
 
 def _jsonl(path: Path) -> Iterator[RawRecord]:
