@@ -121,3 +121,15 @@ def test_seeded_and_deterministic() -> None:
     assert [(x.low, x.high) for x in a.differences] == [(y.low, y.high) for y in b.differences]
     c = compare(df, n_boot=200, seed=6)
     assert [x.low for x in a.differences] != [y.low for y in c.differences]
+
+
+def test_no_events_on_few_items_is_not_equivalent() -> None:
+    """0/24 on both rungs: the bootstrap would say [0, 0]; Newcombe's interval keeps it honest."""
+    df = pd.concat([_rows("sft", "sft", 0, [0.0] * 24), _rows("prod", "production", 1, [0.0] * 24)])
+    d = compare(df, specs={}, n_boot=300).difference("b/m", "sft", "prod")
+    assert d.ci_method == "newcombe"
+    assert d.low == pytest.approx(-0.138, abs=1e-3) and d.high == pytest.approx(0.138, abs=1e-3)
+    assert d.verdict == "inconclusive" and d.p_tost > 0.05
+    # With 2,000 items and still no events, equivalence at +-5 points is shown.
+    df = pd.concat([_rows("sft", "sft", 0, [0.0] * 2000), _rows("prod", "production", 1, [0.0] * 2000)])
+    assert compare(df, specs={}, n_boot=300).difference("b/m", "sft", "prod").verdict == "equivalent"

@@ -114,3 +114,19 @@ def test_bootstrap_totals_is_an_item_bootstrap() -> None:
     a = bootstrap_totals(cont, 10, np.random.default_rng(9))
     b = bootstrap_totals(cont, 10, np.random.default_rng(9))
     np.testing.assert_array_equal(a, b)
+
+
+def test_newcombe_hand_computed_and_tost_inversion() -> None:
+    # No events on 24 paired items: +- the Wilson upper bound of 0/24 (phi = 0).
+    wl, wh = st.wilson_interval(0, 24)
+    low, high = st.newcombe_paired_interval(0, 0, 0, 24)
+    assert low == pytest.approx(-wh) and high == pytest.approx(wh)
+    # Independent cells (phi = 0): delta = sqrt((p1-l1)^2 + (u2-p2)^2) from the two Wilson intervals.
+    n11, n10, n01, n00 = 10, 10, 10, 10
+    l1, u1 = st.wilson_interval(20, 40)
+    low, high = st.newcombe_paired_interval(n11, n10, n01, n00)
+    assert low == pytest.approx(-math.sqrt((0.5 - l1) ** 2 + (u1 - 0.5) ** 2))
+    # TOST p inverts the interval: the 1 - 2p interval touches the margin.
+    p = st.newcombe_tost_p(30, 12, 8, 150, 0.08)
+    lo, hi = st.newcombe_paired_interval(30, 12, 8, 150, 1 - 2 * p)
+    assert min(abs(lo + 0.08), abs(hi - 0.08)) < 1e-6

@@ -142,9 +142,16 @@ def compare(
             d = _difference(info, a, b, point, totals, ia, ib, int(freq[m].sum()), confidence, alpha)
             if binary and n_epochs[idx[a]] == 1 and n_epochs[idx[b]] == 1:
                 # One 0/1 value per item: the exact McNemar test on the discordant items.
+                # Newcombe's score interval replaces the bootstrap one, which collapses to [0, 0]
+                # when no item is discordant.
                 xa, xb = reg.sums[idx[a]], reg.sums[idx[b]]
-                n10, n01 = int(freq[m & (xa == 1) & (xb == 0)].sum()), int(freq[m & (xa == 0) & (xb == 1)].sum())
-                d.update(p_difference=float(st.mcnemar_exact(n10, n01)), p_method="mcnemar-exact", discordant=(n10, n01))
+                cells = ((1, 1), (1, 0), (0, 1), (0, 0))
+                n11, n10, n01, n00 = (int(freq[m & (xa == u) & (xb == v)].sum()) for u, v in cells)
+                low, high = st.newcombe_paired_interval(n11, n10, n01, n00, confidence)
+                low90, high90 = st.newcombe_paired_interval(n11, n10, n01, n00, 1 - 2 * alpha)
+                d.update(p_difference=float(st.mcnemar_exact(n10, n01)), p_method="mcnemar-exact", discordant=(n10, n01),
+                         low=low, high=high, low90=low90, high90=high90, ci_method="newcombe",
+                         p_tost=st.newcombe_tost_p(n11, n10, n01, n00, info.margin))  # fmt: skip
             raw_diffs.append(d)
         if nc is not None:
             gap_rung = main[0] if main and main[1] == prod else None
@@ -192,7 +199,7 @@ def _difference(info: MetricInfo, a: str, b: str, point: np.ndarray, totals: np.
         "metric": info.id, "a": a, "b": b, "diff": diff, "low": float(low), "high": float(high),
         "low90": float(low90), "high90": float(high90), "se": _sd(draws),
         "n_items": n_items, "p_difference": float(p_diff), "p_method": "bootstrap", "margin": info.margin,
-        "p_tost": float(p_tost), "discordant": None,
+        "p_tost": float(p_tost), "discordant": None, "ci_method": "bootstrap",
     }  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from statistics import NormalDist
 
 import numpy as np
@@ -174,3 +175,62 @@ def items_needed(
         if hi - lo < 0.5:
             break
     return float(hi)
+
+
+def _wilson_scalar(s: float, n: float, z: float) -> tuple[float, float]:
+    p = s / n
+    denom = 1 + z * z / n
+    center = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(max(p * (1 - p) / n + z * z / (4 * n * n), 0.0)) / denom
+    return max(center - half, 0.0), min(center + half, 1.0)
+
+
+def newcombe_paired_interval(n11: int, n10: int, n01: int, n00: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Newcombe's hybrid score interval (method 10) for p1 - p2 from paired 0/1 outcomes.
+
+    Unlike the bootstrap it stays honest with few or no discordant items: 0 events on 24 items
+    gives about +-0.14, not [0, 0].
+
+    Args:
+        n11, n10, n01, n00: items with (first, second) outcomes (1,1), (1,0), (0,1), (0,0).
+        confidence: two-sided level.
+
+    Returns:
+        (low, high) of the first rung's rate minus the second's (NaN without items).
+    """
+    n = n11 + n10 + n01 + n00
+    if n == 0:
+        return math.nan, math.nan
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p1, p2 = (n11 + n10) / n, (n11 + n01) / n
+    l1, u1 = _wilson_scalar(n11 + n10, n, z)
+    l2, u2 = _wilson_scalar(n11 + n01, n, z)
+    a = (n11 + n10) * (n01 + n00) * (n11 + n01) * (n10 + n00)
+    phi = (n11 * n00 - n10 * n01) / math.sqrt(a) if a > 0 else 0.0
+    d = p1 - p2
+    delta = math.sqrt(max((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0.0))
+    eps = math.sqrt(max((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2, 0.0))
+    return d - delta, d + eps
+
+
+def newcombe_tost_p(n11: int, n10: int, n01: int, n00: int, margin: float) -> float:
+    """TOST p-value from inverting Newcombe's interval: the largest of the two one-sided levels at
+    which the (1 - 2p) interval just touches -margin or +margin."""
+    if n11 + n10 + n01 + n00 == 0:
+        return 1.0
+
+    def one_sided(inside: Callable[[float], bool]) -> float:
+        # inside(a): the 1 - 2a interval excludes the margin; monotone in a (wider for small a).
+        if not inside(0.4999):
+            return 1.0
+        lo, hi = 1e-12, 0.4999
+        if inside(lo):
+            return lo
+        for _ in range(50):
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if inside(mid) else (mid, hi)
+        return hi
+
+    p_low = one_sided(lambda a: newcombe_paired_interval(n11, n10, n01, n00, 1 - 2 * a)[0] > -margin)
+    p_high = one_sided(lambda a: newcombe_paired_interval(n11, n10, n01, n00, 1 - 2 * a)[1] < margin)
+    return max(p_low, p_high)

@@ -71,6 +71,7 @@ class Difference:
     items_needed: float | None  # more items (beyond n_items) for 80% power; None if conclusive
     needed_for: Literal["equivalence", "difference"] | None
     discordant: tuple[int, int] | None = None  # (a=1,b=0), (a=0,b=1) for binary data
+    ci_method: Literal["newcombe", "bootstrap"] = "bootstrap"  # newcombe: paired 0/1, one epoch
 
 
 @dataclass(frozen=True)
