@@ -70,3 +70,12 @@ def test_other_inputs_in_the_same_folder_are_refused(tmp_path):
         ingest(_cfg(log, out, limit=100))
     ingest(_cfg(log, out, limit=100), force=True)
     assert json.loads((out / "manifest.json").read_text())["records"] == 100
+
+
+def test_force_leaves_no_stale_shards(tmp_path):
+    log = write_synthetic(tmp_path / "log.jsonl", 200, seed=1)
+    out = tmp_path / "out"
+    ingest(_cfg(log, out))
+    assert len(list((out / "conversations").glob("*.parquet"))) == 4
+    ingest(_cfg(log, out, limit=60), force=True)
+    assert len(list((out / "conversations").glob("*.parquet"))) == 2

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -179,6 +180,12 @@ def ingest(cfg: IngestConfig, force: bool = False) -> Path:
         return out  # finished before: nothing to do
     if (out / "progress.json").exists():
         state.load()
+    else:  # a fresh start: shards of an earlier, abandoned ingest must not linger
+        for sub in ("conversations", "dropped"):
+            shutil.rmtree(out / sub, ignore_errors=True)
+    # Ingest has work to do, so embeddings and clusters of an earlier state are stale.
+    for sub in ("embeddings", "clusters"):
+        shutil.rmtree(out / sub, ignore_errors=True)
     kept_schema, dropped_schema = _schemas()
     kept: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
