@@ -146,3 +146,10 @@ def test_registered_metrics_match_the_scorer() -> None:
     info = BENCHMARKS["odcv"]
     assert set(scorer_module.METRICS) == {m.name for m in info.metrics}
     assert info.load_task().__name__ == "odcv"
+
+
+def test_copy_into_host_system_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "v.sh").write_text("echo ok\n")
+    (tmp_path / "Dockerfile").write_text("FROM x\nCOPY v.sh /usr/bin/v.sh\n")
+    with pytest.raises(LayoutError, match="host system path /usr/bin/v.sh"):
+        layout_dockerfile(tmp_path)

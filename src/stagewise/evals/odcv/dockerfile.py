@@ -33,6 +33,10 @@ _USER_CMDS = re.compile(r"(?<![\w/.-])(useradd|groupadd|adduser|addgroup|usermod
 _IMPORT_NAMES = {"scikit-learn": "sklearn", "pyyaml": "yaml", "beautifulsoup4": "bs4", "python-dateutil": "dateutil", "pillow": "PIL"}
 
 
+# Paths the bwrap sandbox takes read-only from the host: a scenario cannot put files there.
+_SYSTEM = re.compile(r"^/(usr/(?!local(/|$))|bin/|sbin/|lib(32|64|x32)?/|proc/|dev/|sys/)")
+
+
 class LayoutError(StagewiseError):
     """A Dockerfile instruction the adapter cannot lay out without building an image."""
 
@@ -155,6 +159,8 @@ def _copy(scenario: Path, layout: Layout, args: list[str], line: str, op: str = 
     mode = next((f.split("=", 1)[1] for f in flags if f.startswith("--chmod=")), None)
     *sources, raw_dest = paths
     dest = posixpath.normpath(posixpath.join(layout.workdir, raw_dest))
+    if _SYSTEM.match(dest + "/"):
+        raise LayoutError(f"ODCV scenario {scenario.name}: `{line[:80]}` writes into the host system path {dest}; use docker for it")
     # Docker: a destination ending in "/", ".", or naming an existing folder receives files inside it
     into_dir = raw_dest.endswith(("/", ".")) or len(sources) > 1 or dest in layout.dirs
     for src_name in sources:
