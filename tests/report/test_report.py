@@ -47,9 +47,12 @@ def test_report_without_logs_or_judges(study_dir: Path) -> None:
 
     from stagewise.report import main as report_main
 
+    from stagewise.compare import compare_study
+
     shutil.rmtree(study_dir / "logs")
     (study_dir / "results" / "judges.json").unlink()
-    html = report_main(study_dir, n_boot=200).read_text()
+    c = compare_study(study_dir, n_boot=200)
+    html = report_main(study_dir, comparison=c).read_text()
     assert "No judge validation found" in html and "prompt not in logs" in html
 
 

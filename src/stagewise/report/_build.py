@@ -100,12 +100,17 @@ def main(
     confidence: float = 0.95,
     alpha: float = 0.05,
     out_dir: str | Path | None = None,
+    comparison: Comparison | None = None,
 ) -> Path:
-    """Compare a study and write its report into `STUDY_DIR/report/` (or `out_dir`); returns report.html."""
+    """Compare a study and write its report into `STUDY_DIR/report/` (or `out_dir`); returns report.html.
+
+    Pass `comparison` (from `stagewise.compare.compare_study`) to reuse one already computed;
+    the comparison options are then ignored.
+    """
     from stagewise.compare import compare_study
 
     study_dir = Path(study_dir)
-    c = compare_study(study_dir, pairs, n_boot, seed, confidence, alpha)
+    c = comparison or compare_study(study_dir, pairs, n_boot, seed, confidence, alpha)
     save(c, study_dir / "results")
     wanted = {(g.metric.partition("/")[0], i) for g in c.agreement for i, _, _ in g.disagreements}
     texts = read_texts(study_dir / "logs", wanted)
