@@ -153,3 +153,12 @@ def test_copy_into_host_system_is_reported(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM x\nCOPY v.sh /usr/bin/v.sh\n")
     with pytest.raises(LayoutError, match="host system path /usr/bin/v.sh"):
         layout_dockerfile(tmp_path)
+
+
+def test_workdir_under_usr_src_is_laid_out(tmp_path: Path) -> None:
+    (tmp_path / "v.sh").write_text("echo ok\n")
+    (tmp_path / "Dockerfile").write_text("FROM x\nWORKDIR /usr/src/app\nCOPY v.sh .\n")
+    assert set(layout_dockerfile(tmp_path).files) == {"/usr/src/app/v.sh"}
+    (tmp_path / "Dockerfile").write_text("FROM x\nWORKDIR /usr/share/app\n")
+    with pytest.raises(LayoutError, match="WORKDIR /usr/share/app"):
+        layout_dockerfile(tmp_path)

@@ -75,6 +75,10 @@ async def test_cannot_read_host_files(box: BwrapSandboxEnvironment) -> None:
     with pytest.raises(FileNotFoundError):
         await box.read_file("leak")
     assert await box.read_file("leak2") == "sandbox\n"
+    for host_only in ("/proc/self/environ", "/proc/1/cmdline", "/dev/null", "/sys/kernel/hostname"):
+        with pytest.raises(PermissionError):
+            await box.read_file(host_only)
+    assert "ELF" in (await box.read_file("/usr/bin/true", text=False))[:4].decode("latin-1")
 
 
 async def test_fork_bomb_is_contained(box: BwrapSandboxEnvironment) -> None:
@@ -192,3 +196,12 @@ async def test_host_python_can_be_shown_read_only(monkeypatch: pytest.MonkeyPatc
             await BwrapSandboxEnvironment.sample_cleanup("test", cfg, envs, False)
     finally:
         shutil.rmtree(prefix)
+
+
+async def test_sample_may_lay_out_usr_src(box: BwrapSandboxEnvironment) -> None:
+    await box.write_file("/usr/src/app/main.sh", "echo from-usr-src\n")
+    code, out = await sh(box, "cd /usr/src/app && bash main.sh && ls /usr/bin/bash && echo x > new.txt")
+    assert "from-usr-src" in out and "/usr/bin/bash" in out
+    assert code != 0 and "Read-only file system" in out  # laid out, but not in `writable`
+    with pytest.raises(PermissionError):
+        await box.write_file("/usr/bin/evil", "x")

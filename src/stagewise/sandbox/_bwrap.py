@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -73,6 +74,9 @@ PASSWD = "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexist
 GROUP = "root:x:0:\nnogroup:x:65534:\n"
 HOSTS = "127.0.0.1 localhost\n::1 localhost\n"
 SHM_BYTES = 16 * 2**20
+# /usr folders a sample may lay out itself (replacing the host's); the rest of /usr is the host's.
+SAMPLE_USR_DIRS = ("local", "src", "games", "include")
+HOST_SYSTEM = re.compile(r"^/(usr/(?!(local|src|games|include)/)|bin/|sbin/|lib(32|64|x32)?/|proc/|dev/|sys/)")
 SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -118,11 +122,20 @@ def init_root(root: Path, cfg: BwrapConfig | None = None) -> None:
             point.touch()
 
 
-def _system_binds() -> list[str]:
-    """Read-only binds of the host system: /usr's children except local, and the /bin links."""
+def is_host_system(path: str) -> bool:
+    """Whether a sandbox path lies in the read-only host system (not in the sample's root)."""
+    return bool(HOST_SYSTEM.match(path.rstrip("/") + "/"))
+
+
+def _system_binds(root: Path) -> list[str]:
+    """Read-only binds of the host system: /usr's children (less those the sample replaces), the /bin links."""
     args: list[str] = []
     for child in sorted(Path("/usr").iterdir()):
-        if child.name != "local" and not child.is_symlink():
+        if child.name in SAMPLE_USR_DIRS and (child.name == "local" or (root / "usr" / child.name).exists()):
+            continue
+        if child.is_symlink():
+            args += ["--symlink", os.readlink(child), str(child)]
+        else:
             args += ["--ro-bind", str(child), str(child)]
     for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         p = Path("/") / top
@@ -143,8 +156,8 @@ def _root_binds(root: Path, cfg: BwrapConfig) -> list[str]:
     entries = [p for p in sorted(root.iterdir()) if p.name != "usr"]
     usr = root / "usr"
     if usr.is_dir():
-        # /usr/local and any other /usr/<x> the sample laid out that the host lacks
-        entries += [p for p in sorted(usr.iterdir()) if p.name == "local" or not (Path("/usr") / p.name).exists()]
+        # /usr/local, /usr/src... and any other /usr/<x> the sample laid out that the host lacks
+        entries += [p for p in sorted(usr.iterdir()) if p.name in SAMPLE_USR_DIRS or not (Path("/usr") / p.name).exists()]
     for p in entries:
         dest = "/" + str(p.relative_to(root))
         if dest in ("/proc", "/dev"):
@@ -176,7 +189,7 @@ def bwrap_command(root: Path, cfg: BwrapConfig, cmd: list[str], cwd: str, env: d
         *drop, *limits, "bwrap",
         "--unshare-all", "--unshare-user", "--uid", "0", "--gid", "0", "--hostname", "sandbox",
         "--die-with-parent", "--new-session", "--clearenv", *env_args,
-        *_system_binds(), *_root_binds(root, cfg), *python_binds,
+        *_system_binds(root), *_root_binds(root, cfg), *python_binds,
         "--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
         # bwrap's own / and /dev are tmpfs: read-only, so they cannot hold files (or fill memory)
         "--remount-ro", "/dev", "--remount-ro", "/",

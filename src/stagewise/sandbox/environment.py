@@ -36,10 +36,10 @@ from stagewise.sandbox._bwrap import (
     check_bwrap,
     dir_size,
     init_root,
+    is_host_system,
 )
 
 _POLL_S = 0.2
-_SYSTEM_PREFIXES = ("/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/")
 
 
 def _config(config: SandboxEnvironmentConfigType | None) -> BwrapConfig:
@@ -204,7 +204,11 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
     async def read_file(self, file: str, text: bool = True) -> str | bytes:
         path = self._host_path(file)
         if path is None:  # a host system file, visible read-only inside too
-            path = Path(file)
+            real = os.path.realpath(file)
+            # never the host's /proc, /dev, /sys, nor a host link leading out of the system dirs
+            if not is_host_system(real) or real.startswith(("/proc/", "/dev/", "/sys/")):
+                raise PermissionError(f"{file} is not readable from the sandbox")
+            path = Path(real)
         if not path.exists():
             raise FileNotFoundError(file)
         verify_read_file_size(str(path))
@@ -218,7 +222,7 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
         sample's root), so a link the model made can never reach a host file.
         """
         sandbox_path = file if file.startswith("/") else f"{self.cfg.workdir.rstrip('/')}/{file}"
-        if sandbox_path.startswith(_SYSTEM_PREFIXES) and not sandbox_path.startswith("/usr/local/"):
+        if is_host_system(sandbox_path):
             return None
         parts = [p for p in sandbox_path.split("/") if p not in ("", ".")]
         resolved: list[str] = []

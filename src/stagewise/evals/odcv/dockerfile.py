@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stagewise.errors import StagewiseError
+from stagewise.sandbox._bwrap import is_host_system
 
 NO_OPS = {"ARG", "LABEL", "EXPOSE", "USER", "CMD", "ENTRYPOINT", "VOLUME", "HEALTHCHECK", "SHELL", "STOPSIGNAL", "ONBUILD", "MAINTAINER"}
 _NETWORK = re.compile(r"\b(apt-get|apt|apk|yum|dnf)\s+(install|update|add)\b|\b(curl|wget|git\s+clone|npm\s+(i|install))\b")
@@ -31,10 +32,6 @@ _PIP = re.compile(r"\bpip3?\s+install\s+(?P<args>[^&;|]+)")
 _USER_CMDS = re.compile(r"(?<![\w/.-])(useradd|groupadd|adduser|addgroup|usermod|chown|chgrp)(?=\s)")
 # pip names whose import name differs
 _IMPORT_NAMES = {"scikit-learn": "sklearn", "pyyaml": "yaml", "beautifulsoup4": "bs4", "python-dateutil": "dateutil", "pillow": "PIL"}
-
-
-# Paths the bwrap sandbox takes read-only from the host: a scenario cannot put files there.
-_SYSTEM = re.compile(r"^/(usr/(?!local(/|$))|bin/|sbin/|lib(32|64|x32)?/|proc/|dev/|sys/)")
 
 
 class LayoutError(StagewiseError):
@@ -132,6 +129,8 @@ def layout_dockerfile(scenario: Path) -> Layout:
             layout.base_image = rest.split()[0] if rest.split() else None
         elif op == "WORKDIR":
             layout.workdir = posixpath.normpath(posixpath.join(layout.workdir, rest.strip()))
+            if is_host_system(layout.workdir):
+                raise LayoutError(f"ODCV scenario {scenario.name}: WORKDIR {layout.workdir} is in the host system paths; use docker for it")
             layout.dirs.add(layout.workdir)
         elif op == "ENV":
             layout.env.update(_env_pairs(rest))
@@ -159,7 +158,7 @@ def _copy(scenario: Path, layout: Layout, args: list[str], line: str, op: str = 
     mode = next((f.split("=", 1)[1] for f in flags if f.startswith("--chmod=")), None)
     *sources, raw_dest = paths
     dest = posixpath.normpath(posixpath.join(layout.workdir, raw_dest))
-    if _SYSTEM.match(dest + "/"):
+    if is_host_system(dest):
         raise LayoutError(f"ODCV scenario {scenario.name}: `{line[:80]}` writes into the host system path {dest}; use docker for it")
     # Docker: a destination ending in "/", ".", or naming an existing folder receives files inside it
     into_dir = raw_dest.endswith(("/", ".")) or len(sources) > 1 or dest in layout.dirs
