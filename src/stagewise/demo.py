@@ -75,8 +75,9 @@ def _compare_and_report(out: Path) -> None:
     from stagewise.results import print_table
 
     print_table(pd.read_csv(out / "results" / "summary.csv"))
-    print_comparison(compare_study(out))
-    report = report_main(out)
+    comparison = compare_study(out)
+    print_comparison(comparison)
+    report = report_main(out, comparison=comparison)
     print(f"logs:   {out / 'logs'}   (browse: inspect view --log-dir {out / 'logs'})")
     print(f"report: {report}")
 
