@@ -46,7 +46,7 @@ def _git() -> dict[str, Any]:
 def train_summary(log_history: list[dict[str, Any]], global_step: int) -> dict[str, Any]:
     """First and last logged loss, steps and runtime, from the trainer's log history."""
     losses = [h["loss"] for h in log_history if "loss" in h]
-    end = next((h for h in reversed(log_history) if "train_runtime" in h), {})
+    end: dict[str, Any] = next((h for h in reversed(log_history) if "train_runtime" in h), {})
     tokens = next((h["num_tokens"] for h in reversed(log_history) if "num_tokens" in h), None)
     return {
         "global_step": global_step,

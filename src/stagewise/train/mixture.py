@@ -40,7 +40,8 @@ def build_mixture(mix: Mixture, kind: RowKind, skip_invalid: bool = False) -> Mi
     loaded: list[tuple[DataSource, list[dict[str, Any]], dict[str, Any]]] = []
     for i, src in enumerate(mix.sources):
         raw, origin = load_source(src)
-        valid, skipped = [], Counter()
+        valid: list[dict[str, Any]] = []
+        skipped: Counter[str] = Counter()
         for j, row in enumerate(raw):
             problem = row_problem(row, kind)
             if problem is None:

@@ -116,7 +116,7 @@ def _from_model(swap: TeacherSwap, prompts: list[list[dict[str, str]]]) -> tuple
     from stagewise.checkpoints import content_hash, load_chat_template, materialize
     from stagewise.study import Source, parse_source
 
-    source = TypeAdapter(Source).validate_python(parse_source(swap.model))
+    source: Any = TypeAdapter(Source).validate_python(parse_source(swap.model))
     path = materialize(source)
     tok = AutoTokenizer.from_pretrained(str(path))
     template = load_chat_template(swap.chat_template) if swap.chat_template else tok.chat_template
