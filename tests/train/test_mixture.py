@@ -112,3 +112,14 @@ def test_teacher_without_a_response_is_an_error_or_counted(two_sources: tuple[st
         build_mixture(mix, "sft")
     out = build_mixture(mix, "sft", skip_invalid=True)
     assert out.manifest["teacher_swap"]["missing_response"] + out.manifest["teacher_swap"]["swapped"] == 5
+
+
+def test_parquet_sources_and_unreachable_hub_datasets(tmp_path: Path) -> None:
+    import pandas as pd
+
+    rows = [_chat(f"q{i}?", f"a{i}.") for i in range(5)]
+    pd.DataFrame(rows).to_parquet(tmp_path / "d.parquet")
+    out = build_mixture(Mixture(sources=[{"path": str(tmp_path / "d.parquet")}]), "sft")
+    assert sorted(r["messages"][0]["content"] for r in out.rows) == [f"q{i}?" for i in range(5)]
+    with pytest.raises(TrainError, match="cannot load hub dataset nobody/nothing"):
+        build_mixture(Mixture(sources=[{"hub": "nobody/nothing"}]), "sft")
