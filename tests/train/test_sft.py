@@ -89,3 +89,12 @@ def test_bad_input_is_a_clear_error_or_a_counted_skip(tiny_base: Path, tmp_path:
     out = sft_main(config_from_dict(skipping))
     data = read_manifest(out)["data"]
     assert data["skipped_too_long"] == 1 and data["rows"] == 4
+
+
+def test_an_existing_foreign_output_dir_is_never_overwritten(tiny_base: Path, tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(TrainError, match="exists but is not a finished stagewise rung"):
+        sft_main(config_from_dict(tiny_sft_config(tiny_base, out)))
+    assert (out / "notes.txt").read_text() == "keep me"

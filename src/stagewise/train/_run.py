@@ -51,6 +51,11 @@ def is_finished(out: Path) -> bool:
 
 def prepare(cfg: TrainConfig, kind: RowKind, assistant_only_loss: bool, max_length: int | None) -> Prepared:
     """Materialise the base, settle the chat template, build and check the data, pin the run."""
+    if cfg.output_dir.exists():  # not a finished rung (callers check that first): never overwrite it
+        raise TrainError(
+            f"output_dir {cfg.output_dir} exists but is not a finished stagewise rung; choose another output_dir "
+            "or delete it"
+        )
     from transformers import AutoTokenizer
 
     from stagewise.checkpoints import content_hash, load_chat_template, materialize
