@@ -82,3 +82,22 @@ def test_sample_is_seeded_and_stratified(clustered):
         got = sum(r["cluster"] == cid for r in a)
         assert abs(got - 40 * size / total) < 1.01
     assert all(r["messages"][0]["role"] in ("user", "system") and "cluster_name" in r for r in a)
+
+
+def test_model_names_only_clusters_at_or_above_k(clustered, tmp_path):
+    import shutil
+
+    from inspect_ai.model import ModelOutput, ModelUsage, get_model
+
+    from stagewise.userlogs.naming import name_clusters
+
+    d = tmp_path / "copy"
+    shutil.copytree(clustered, d)
+    sizes = sorted(c.size for c in load_clusters(d) if c.level == 0)
+    k_min = sizes[len(sizes) // 2]
+    out = ModelOutput.from_content(model="mockllm/model", content="NAME: Cooking and recipes")
+    out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+    name_clusters(d, get_model("mockllm/model", custom_outputs=[out] * 20, memoize=False), k_min=k_min)
+    for c in load_clusters(d):
+        if c.level == 0:
+            assert (c.name == "Cooking and recipes") == (c.size >= k_min)

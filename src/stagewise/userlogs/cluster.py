@@ -37,6 +37,7 @@ class ClusterInfo:
     parent: int | None = None
     children: list[int] | None = None
     neighbours: list[int] | None = None
+    named_by: str | None = None  # the model that wrote `name`; None = c-TF-IDF terms
 
 
 def default_k(n: int) -> int:

@@ -12,6 +12,7 @@ import asyncio
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from stagewise._atomic import atomic_write_text
 from stagewise.userlogs.report import DEFAULT_K_MIN, _examples
@@ -30,9 +31,9 @@ Answer with one line: NAME: <name>"""
 _NAME = re.compile(r"NAME:\s*(.+)", re.I)
 
 
-def name_clusters(ingest_dir: Path, model: str, k_min: int = DEFAULT_K_MIN, examples: int = 8,
+def name_clusters(ingest_dir: Path, model: str | Any, k_min: int = DEFAULT_K_MIN, examples: int = 8,
                   contrast: int = 3) -> Path:
-    """Rename base clusters of at least `k_min` conversations with `model` (an Inspect model string)."""
+    """Rename base clusters of at least `k_min` conversations with `model` (an Inspect model or its name)."""
     from inspect_ai.model import GenerateConfig, get_model
 
     meta_path = ingest_dir / "clusters" / "clusters.json"
@@ -40,7 +41,7 @@ def name_clusters(ingest_dir: Path, model: str, k_min: int = DEFAULT_K_MIN, exam
     base = {c["id"]: c for c in meta["clusters"] if c["level"] == 0}
     big = [c for c in base.values() if c["size"] >= k_min]
     ex = _examples(ingest_dir, {c["id"] for c in big}, examples)
-    m = get_model(model)
+    m = get_model(model) if isinstance(model, str) else model
 
     async def one(c: dict) -> tuple[int, str | None]:
         inside = "\n".join(f"- {t[:200]}" for t in ex.get(c["id"], []))
@@ -56,7 +57,7 @@ def name_clusters(ingest_dir: Path, model: str, k_min: int = DEFAULT_K_MIN, exam
     for cid, name in asyncio.run(all_()):
         if name:
             base[cid]["name"] = name
-            base[cid]["named_by"] = model
+            base[cid]["named_by"] = str(m)
     meta["clusters"] = list(base.values()) + [c for c in meta["clusters"] if c["level"] != 0]
     atomic_write_text(meta_path, json.dumps(meta, indent=1))
     return meta_path
