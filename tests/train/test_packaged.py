@@ -1,4 +1,4 @@
-"""Slow checks on real packaged models: a LoRA step, and the trained rung through the runner."""
+"""Real packaged models: a LoRA step, and the trained rung through the runner."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from stagewise.train.sft import main as sft_main
 from tests.train.conftest import max_weight_change, tiny_sft_config
 
 
-@pytest.mark.slow
 def test_lora_steps_on_packaged_smollm2_change_the_merged_weights(tmp_path: Path) -> None:
     from stagewise.checkpoints import materialize
     from stagewise.study import PackagedSource
@@ -31,7 +30,6 @@ def test_lora_steps_on_packaged_smollm2_change_the_merged_weights(tmp_path: Path
     assert max_weight_change(base, out) > 1e-5
 
 
-@pytest.mark.slow
 def test_a_trained_rung_runs_through_the_battery(tiny_base: Path, tmp_path: Path, shared_data: Path) -> None:
     from stagewise.results import collect
     from stagewise.runner import run_study
