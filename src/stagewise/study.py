@@ -285,7 +285,7 @@ def load_study(path: str | Path, overrides: list[str] | None = None) -> Study:
     if not isinstance(data, dict):
         raise StudyError(f"{path}: a study file is a YAML mapping with name, output_dir, ladder and benchmarks")
     for item in overrides or []:
-        _apply_override(data, item)
+        apply_override(data, item)
     data.setdefault("output_dir", f"runs/{data.get('name', path.stem)}")
     study = study_from_dict(data, origin=str(path))
     return _resolve_paths(study, path.parent.resolve())
@@ -307,10 +307,14 @@ def study_from_dict(data: dict[str, Any], origin: str = "study") -> Study:
         raise StudyError(f"{origin}: {loc or 'study'}: {msg}{more}") from None
 
 
-def _apply_override(data: dict[str, Any], item: str) -> None:
+def apply_override(data: dict[str, Any], item: str, *, error: type[Exception] = StudyError) -> None:
+    """Apply one `dotted.key=value` override (value parsed as YAML) to a config dict in place.
+
+    Shared by study files and training configs; `error` is the exception type to raise.
+    """
     key, sep, raw = item.partition("=")
     if not sep or not key:
-        raise StudyError(f"override {item!r} must look like key.sub=value (e.g. benchmarks.xstest.limit=20)")
+        raise error(f"override {item!r} must look like key.sub=value (e.g. benchmarks.xstest.limit=20)")
     node = data
     parts = key.split(".")
     for p in parts[:-1]:
@@ -321,7 +325,7 @@ def _apply_override(data: dict[str, Any], item: str) -> None:
             child = node[p] = {x: {} for x in child}  # `benchmarks: [a, b]` shorthand
         node = child
         if not isinstance(node, dict):
-            raise StudyError(f"override {item!r}: {p} is not a mapping")
+            raise error(f"override {item!r}: {p} is not a mapping")
     node[parts[-1]] = yaml.safe_load(raw)
 
 

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from stagewise.study import GGUFSource, HFSource, HubSource, PackagedSource, parse_source
+from stagewise.study import GGUFSource, HFSource, HubSource, PackagedSource, apply_override, parse_source
 from stagewise.train.errors import TrainError
 
 StageName = Literal["sft", "dpo"]
@@ -175,7 +175,7 @@ def load_train_config(path: str | Path, stage: StageName, overrides: list[str] |
     if data.setdefault("stage", stage) != stage:
         raise TrainError(f"{path} is a {data['stage']!r} config; run `stagewise train {data['stage']}`")
     for item in overrides or []:
-        apply_override(data, item)
+        apply_override(data, item, error=TrainError)
     return config_from_dict(data, origin=str(path), root=path.parent.resolve())
 
 
@@ -189,20 +189,6 @@ def config_from_dict(data: dict[str, Any], origin: str = "config", root: Path | 
         more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
         raise TrainError(f"{origin}: {loc or 'config'}: {err['msg'].removeprefix('Value error, ')}{more}") from None
     return _resolve_paths(cfg, root or Path.cwd())
-
-
-def apply_override(data: dict[str, Any], item: str) -> None:
-    """Apply one `dotted.key=value` override (value parsed as YAML) to a config dict in place."""
-    key, sep, raw = item.partition("=")
-    if not sep or not key:
-        raise TrainError(f"override {item!r} must look like key.sub=value (e.g. trl.max_steps=20)")
-    node = data
-    parts = key.split(".")
-    for p in parts[:-1]:
-        node = node.setdefault(p, {})
-        if not isinstance(node, dict):
-            raise TrainError(f"override {item!r}: {p} is not a mapping")
-    node[parts[-1]] = yaml.safe_load(raw)
 
 
 def _resolve_paths(cfg: TrainConfig, root: Path) -> TrainConfig:
