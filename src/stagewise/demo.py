@@ -34,7 +34,8 @@ def demo_study(out: Path, ladder: dict[str, Path] | None = None, limit: int | No
         data["ladder"] = [
             base,
             {"name": "gemma-sft", "stage": "sft", "source": f"hf:{ladder['sft']}"},
-            {"name": "gemma-dpo", "stage": "preference", "source": f"hf:{ladder['dpo']}"},
+            # DPO is the last stage of this ladder: it plays "production" (SmolLM2 is an outside reference).
+            {"name": "gemma-dpo", "stage": "production", "source": f"hf:{ladder['dpo']}"},
             reference,
         ]
     if limit:
