@@ -99,3 +99,22 @@ def test_compare_collects_from_logs_when_samples_missing(study_dir: Path) -> Non
     want = first[(first["rung"] == "sft") & (first["metric"] == "over_refusal")]["value"].mean()
     got = next(e.value for e in c.estimates if e.rung == "sft" and e.metric == "xstest/over_refusal")
     assert got == pytest.approx(want)
+
+
+def test_report_shows_user_log_clusters_when_present(study_dir: Path) -> None:
+    import pandas as pd
+
+    from stagewise.report import main as report_main
+
+    rows = [
+        {"cluster": 3, "cluster_name": "cooking recipes", "metric": "user_logs/refusal", "n_items": 40, "a": "sft",
+         "rate_a": 0.30, "b": "production", "rate_b": 0.05, "diff": 0.25, "low": 0.10, "high": 0.40, "verdict": "different"},
+        {"cluster": 7, "cluster_name": "tax questions", "metric": "user_logs/refusal", "n_items": 30, "a": "sft",
+         "rate_a": 0.10, "b": "production", "rate_b": 0.08, "diff": 0.02, "low": -0.05, "high": 0.09,
+         "verdict": "inconclusive"},
+    ]
+    pd.DataFrame(rows).to_csv(study_dir / "results" / "user_logs_clusters.csv", index=False)
+    html = report_main(study_dir, n_boot=200).read_text()
+    assert "User-log clusters where the rungs differ most" in html
+    assert html.index("cooking recipes") < html.index("tax questions")
+    assert "+25.0 [+10.0, +40.0]" in html

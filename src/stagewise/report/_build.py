@@ -45,6 +45,7 @@ def build_report(
     title: str = "stagewise report",
     texts: pd.DataFrame | None = None,
     judges: list[dict[str, Any]] | None = None,
+    clusters: pd.DataFrame | None = None,
 ) -> Path:
     """Write report.html, report.md, report.json, report_*.csv and plots/*.svg into `out_dir`.
 
@@ -54,6 +55,7 @@ def build_report(
         title: page title.
         texts: prompts/responses/labels (`read_texts`); None or empty shows values only.
         judges: judge agreement rows (`load_judges`).
+        clusters: per-cluster user-log rates (`stagewise logs compare`), largest gaps first.
 
     Returns:
         The path of report.html.
@@ -88,7 +90,7 @@ def build_report(
         atomic_write_text(out_dir / "report_judges.csv", _csv(pd.DataFrame(flat)))
     atomic_write_text(out_dir / "report.md", markdown(title, c, plot_files, judges, total))
     html_path = out_dir / "report.html"
-    atomic_write_text(html_path, page(title, c, plots, judges, items[:MAX_HTML_ITEMS], total))
+    atomic_write_text(html_path, page(title, c, plots, judges, items[:MAX_HTML_ITEMS], total, clusters))
     return html_path
 
 
@@ -116,7 +118,11 @@ def main(
     texts = read_texts(study_dir / "logs", wanted)
     judges = load_judges(study_dir / "results" / "judges.json")
     title = _study_name(study_dir)
-    return build_report(c, Path(out_dir) if out_dir else study_dir / "report", f"{title}: stage comparison", texts, judges)
+    # Written by `stagewise logs compare` (clusters under the study's k threshold are already out).
+    clusters_csv = study_dir / "results" / "user_logs_clusters.csv"
+    clusters = pd.read_csv(clusters_csv) if clusters_csv.is_file() and clusters_csv.stat().st_size > 1 else None
+    return build_report(c, Path(out_dir) if out_dir else study_dir / "report", f"{title}: stage comparison", texts,
+                        judges, clusters)
 
 
 def _study_name(study_dir: Path) -> str:

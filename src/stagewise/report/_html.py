@@ -162,8 +162,25 @@ def _cards(items: list[dict[str, Any]], total: int) -> str:
             + "".join(out))  # fmt: skip
 
 
+def _clusters_table(clusters: Any, limit: int = 25) -> str:
+    """User-log clusters where the rungs differ most (largest gaps first), when a study has them."""
+    if clusters is None or len(clusters) == 0:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(r.cluster)}</td><td>{_e(r.cluster_name)}</td><td>{_e(r.metric)}</td><td class=num>{_e(r.n_items)}</td>"
+        f"<td>{_e(r.a)} − {_e(r.b)}</td><td class=num>{100 * r.diff:+.1f} [{100 * r.low:+.1f}, {100 * r.high:+.1f}]</td>"
+        f"<td>{_e(r.verdict)}</td></tr>"
+        for r in clusters.head(limit).itertuples() if isinstance(r.b, str) and r.b
+    )
+    return (f"<h2>User-log clusters where the rungs differ most</h2><p class=note>From <code>stagewise logs compare</code>: "
+            f"rates per topic cluster (clusters under the study's k threshold are never shown), the {limit} largest gaps "
+            f"first, in points with 95% intervals. Full table: results/user_logs_clusters.csv.</p>"
+            f"<table><thead><tr><th>cluster</th><th>name</th><th>metric</th><th>n</th><th>pair</th><th>gap</th>"
+            f"<th>verdict</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
 def page(title: str, c: Comparison, plots: dict[str, Any], judges: list[dict[str, Any]],
-         items: list[dict[str, Any]], total_items: int) -> str:  # fmt: skip
+         items: list[dict[str, Any]], total_items: int, clusters: Any = None) -> str:  # fmt: skip
     """The whole HTML document."""
     verdicts = c.verdicts()
     chips = "".join(
@@ -191,6 +208,7 @@ def page(title: str, c: Comparison, plots: dict[str, Any], judges: list[dict[str
 (0% = still at base, 100% = at production), with 95% bootstrap intervals. Undefined when the base → production
 shift is itself within noise.</p><figure class=wide id=attribution>{plots['attribution']}</figure>
 <h2>Judge agreement with human labels</h2>{_judges_table(judges)}
+{_clusters_table(clusters)}
 <h2>Items where the rungs disagree</h2>{_cards(items, total_items)}
 <h2>Methods</h2><p class=note>Intervals: Wilson for a rung's plain rate (one epoch, 0/1 values); otherwise a
 percentile bootstrap over items ({s.n_boot:,} resamples, seed {s.seed}), clustered by item when there are several
