@@ -29,7 +29,8 @@ def fmt_margin(info: MetricInfo) -> str:
 def fmt_items(n: float | None) -> str:
     """`~1,200` items, rounded to two significant figures."""
     if n is None or math.isnan(n):
-        return "?"
+        # NaN: the paired differences have no spread yet (no item disagrees), so power cannot size it
+        return "an unknown number of"
     if math.isinf(n):
         return "unreachable"
     if n <= 0:
