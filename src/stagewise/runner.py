@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -20,6 +20,9 @@ from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
 from stagewise.evals import benchmark
 from stagewise.study import OFFLINE_JUDGE_SOURCES, Study
+
+if TYPE_CHECKING:
+    from stagewise.runner_ray import RayOptions
 
 # Options a study passes to the runner rather than to the task.
 _RUNNER_OPTIONS = ("limit", "epochs")
@@ -62,16 +65,22 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
     return plans
 
 
-def judge_roles(study: Study) -> dict[str, Any]:
-    """Inspect model roles for the study's model judges (string-match needs none)."""
+def resolve_judges(study: Study) -> dict[str, ResolvedModel]:
+    """The study's model judges, resolved (offline judges such as string-match need none)."""
+    return {role: resolve(judge.source, name=f"judge-{role}", chat_template=judge.chat_template,
+                          model_args=judge.model_args)
+            for role, judge in study.judges.items() if not isinstance(judge.source, OFFLINE_JUDGE_SOURCES)}
+
+
+def judge_roles(study: Study, resolved: dict[str, ResolvedModel] | None = None,
+                local_args: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Inspect model roles for the study's model judges; `local_args` are added to local ones'."""
     from inspect_ai.model import get_model
 
     roles: dict[str, Any] = {}
-    for role, judge in study.judges.items():
-        if isinstance(judge.source, OFFLINE_JUDGE_SOURCES):
-            continue
-        r = resolve(judge.source, name=f"judge-{role}", chat_template=judge.chat_template, model_args=judge.model_args)
-        roles[role] = get_model(r.model, base_url=r.base_url, api_key=r.api_key, config=_judge_config(), **r.model_args)
+    for role, r in (resolved if resolved is not None else resolve_judges(study)).items():
+        args = {**r.model_args, **(local_args or {})} if r.local_path is not None else r.model_args
+        roles[role] = get_model(r.model, base_url=r.base_url, api_key=r.api_key, config=_judge_config(), **args)
     return roles
 
 
@@ -89,45 +98,54 @@ def save_study(study: Study) -> Path:
     return path
 
 
-def run_study(study: Study, *, rungs: list[str] | None = None, display: str | None = None) -> Path:
+def run_study(study: Study, *, rungs: list[str] | None = None, display: str | None = None,
+              ray: RayOptions | None = None) -> Path:
     """Evaluate every rung of `study` (or only `rungs`) on its battery; return the output dir.
+
+    With `ray`, the single-turn benchmarks of local rungs are first generated and judged on a
+    Ray cluster (`stagewise.runner_ray`); the rung's `eval_set` then finds every generation in
+    the cache and only assembles the logs, without loading the model.
 
     Raises:
         RunError / CheckpointError: a one-line, fixable problem (unbound role, missing checkpoint...).
     """
+    from contextlib import nullcontext
+
     from inspect_ai import eval_set
-    from inspect_ai.model import GenerateConfig
 
     from stagewise.providers._engine import release_engines
+    from stagewise.providers.local import lazy_engines
 
     plans = plan_tasks(study)
     selected = [study.rung(n) for n in rungs] if rungs else list(study.ladder)
     study.output_dir.mkdir(parents=True, exist_ok=True)
     save_study(study)
-    roles = judge_roles(study)
+    judges = resolve_judges(study)
     # Resolve every rung before any work: a missing checkpoint or dead endpoint fails in seconds.
     resolved = {r.name: resolve(r.source, name=r.name, chat_template=r.chat_template, model_args=r.model_args)
                 for r in selected}
-    gen = study.generation
-    config = GenerateConfig(max_tokens=gen.max_tokens, temperature=gen.temperature, top_p=gen.top_p, seed=gen.seed)
+    if ray is not None:
+        from stagewise.runner_ray import prefill_on_ray
+
+        prefill_on_ray(study, plans, selected, resolved, judges, ray)
+    roles = judge_roles(study, judges)
     for rung in selected:
         model = resolved[rung.name]
         log_dir = study.log_dir / rung.name
         quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
-        tasks = [_make_task(p, gen.seed) for p in plans]
-        ok, _ = eval_set(
-            tasks,
-            log_dir=str(log_dir),
-            **_model_kwargs(model),
-            model_roles=roles or None,
-            metadata={"stagewise_rung": rung.name, "stagewise_stage": rung.stage, "stagewise_study": study.name,
-                      "stagewise_content_id": model.content_id},
-            log_dir_allow_dirty=True,
-            retry_attempts=1,
-            display=display,  # type: ignore[arg-type]
-            **_local_concurrency(model),
-            **config.model_dump(exclude_none=True),
-        )
+        tasks = [make_task(p, study.generation.seed) for p in plans]
+        with lazy_engines() if ray is not None else nullcontext():
+            ok, _ = eval_set(
+                tasks,
+                log_dir=str(log_dir),
+                model_roles=roles or None,
+                metadata={"stagewise_rung": rung.name, "stagewise_stage": rung.stage, "stagewise_study": study.name,
+                          "stagewise_content_id": model.content_id},
+                log_dir_allow_dirty=True,
+                retry_attempts=1,
+                display=display,  # type: ignore[arg-type]
+                **eval_kwargs(study, model),
+            )
         release_engines()
         if not ok:
             raise RunError(
@@ -137,16 +155,25 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
     return study.output_dir
 
 
-def _model_kwargs(model: ResolvedModel) -> dict[str, Any]:
+def eval_kwargs(study: Study, model: ResolvedModel, extra_model_args: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The model, concurrency and generation settings every evaluation of `model` uses."""
+    from inspect_ai.model import GenerateConfig
+
+    gen = study.generation
+    config = GenerateConfig(max_tokens=gen.max_tokens, temperature=gen.temperature, top_p=gen.top_p, seed=gen.seed)
+    return {**_model_kwargs(model, extra_model_args), **_local_concurrency(model), **config.model_dump(exclude_none=True)}
+
+
+def _model_kwargs(model: ResolvedModel, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     if model.api_key is None:
-        return {"model": model.model, "model_base_url": model.base_url, "model_args": model.model_args}
+        return {"model": model.model, "model_base_url": model.base_url, "model_args": {**model.model_args, **(extra or {})}}
     # An API key cannot travel as a model arg (it would be logged); bind it in a Model object.
     from inspect_ai.model import get_model
 
     return {"model": get_model(model.model, base_url=model.base_url, api_key=model.api_key, **model.model_args)}
 
 
-def _make_task(plan: TaskPlan, seed: int) -> Any:
+def make_task(plan: TaskPlan, seed: int) -> Any:
     from inspect_ai import Epochs, task_with
 
     task = benchmark(plan.benchmark).load_task()(**plan.task_args)

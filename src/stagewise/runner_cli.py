@@ -21,6 +21,16 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="bind a judge role, e.g. --judge grader=openai/gpt-4o-mini (overrides the study)")
     parser.add_argument("--limit", type=int, help="samples per benchmark")
     parser.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="Inspect progress display")
+    ray = parser.add_argument_group("Ray Data (generate and judge the chat benchmarks of local rungs on a cluster)")
+    ray.add_argument("--ray-address", default=None, metavar="ADDR",
+                     help="'local' (one-machine Ray), 'auto' (the running cluster) or ray://HOST:PORT")
+    ray.add_argument("--ray-workers", type=int, default=1, help="actors per rung, each loads the model once")
+    ray.add_argument("--ray-gpus-per-worker", type=float, default=0.0,
+                     help="GPUs per actor; with GPUs, actors generate with vLLM where it is installed")
+    ray.add_argument("--ray-cpus-per-worker", type=float, default=None, help="default: cluster CPUs / workers")
+    ray.add_argument("--ray-chunk-size", type=int, default=64, help="samples per Ray task (resume granularity)")
+    ray.add_argument("--ray-engine", choices=["hf", "vllm", "auto"], default=None,
+                     help="generation engine on the actors (default: auto on GPU actors, hf on CPU ones)")
 
 
 def _load(args: argparse.Namespace) -> Study:
@@ -43,7 +53,14 @@ def run_run(args: argparse.Namespace) -> int:
     from stagewise.runner import run_study
 
     study = _load(args)
-    out = run_study(study, rungs=args.rung or None, display=args.display)
+    ray = None
+    if args.ray_address:
+        from stagewise.runner_ray import RayOptions
+
+        ray = RayOptions(address=args.ray_address, workers=args.ray_workers, gpus_per_worker=args.ray_gpus_per_worker,
+                         cpus_per_worker=args.ray_cpus_per_worker, chunk_size=args.ray_chunk_size,
+                         engine=args.ray_engine)
+    out = run_study(study, rungs=args.rung or None, display=args.display, ray=ray)
     res = results_main(out)
     import pandas as pd
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -20,7 +21,9 @@ from stagewise._atomic import cache_root
 
 class GenerationCache:
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or cache_root() / "generations.sqlite"
+        # STAGEWISE_GEN_CACHE points one process at its own file (a Ray worker's, merged by the driver).
+        override = os.environ.get("STAGEWISE_GEN_CACHE")
+        self.path = path or (Path(override) if override else cache_root() / "generations.sqlite")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         with self._conn() as c:
@@ -46,6 +49,17 @@ class GenerationCache:
     def put(self, key: str, value: dict[str, Any]) -> None:
         with self._conn() as c:
             c.execute("INSERT OR REPLACE INTO gen (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+
+    def rows_since(self, rowid: int) -> tuple[int, list[tuple[str, str]]]:
+        """(last rowid, [(key, value JSON)]) of the rows written after `rowid`."""
+        rows = self._conn().execute("SELECT rowid, key, value FROM gen WHERE rowid > ? ORDER BY rowid",
+                                    (rowid,)).fetchall()
+        return (rows[-1][0] if rows else rowid), [(k, v) for _, k, v in rows]
+
+    def put_many(self, rows: list[tuple[str, str]]) -> None:
+        """Insert (key, value JSON) rows in one transaction."""
+        with self._conn() as c:
+            c.executemany("INSERT OR REPLACE INTO gen (key, value) VALUES (?, ?)", rows)
 
     def __len__(self) -> int:
         return int(self._conn().execute("SELECT COUNT(*) FROM gen").fetchone()[0])

@@ -18,6 +18,8 @@ from pathlib import Path
 from queue import Empty, Queue
 from typing import Any
 
+from stagewise.errors import CheckpointError
+
 # How long the worker waits for more requests before starting a batch. Inspect submits a whole
 # dataset within milliseconds, so a short linger gathers it all without idling.
 _LINGER_S = 0.05
@@ -94,42 +96,69 @@ def _cpu_flags() -> set[str]:
     return set()
 
 
+def load_tokenizer(path: str, chat_template: str | None = None) -> Any:
+    """The checkpoint's tokenizer, set up for batched generation (left padding, a pad token)."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if chat_template is not None:
+        tokenizer.chat_template = chat_template
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer.padding_side = "left"
+    return tokenizer
+
+
 class Engine:
-    """A loaded model and tokenizer with a worker thread that generates in batches."""
+    """A loaded model and tokenizer with a worker thread that generates in batches.
+
+    `tokenizer` may be a ready tokenizer or a Future of one (`LocalHFAPI` loads it in a thread
+    while the weights load here); None loads it here, in parallel with the weights.
+    """
+
+    backend = "hf"
 
     def __init__(self, path: str, *, device: str = "auto", dtype: str = "auto", batch_size: int | None = None,
-                 chat_template: str | None = None, end_tokens: tuple[str, ...] = ()) -> None:
+                 chat_template: str | None = None, end_tokens: tuple[str, ...] = (),
+                 tokenizer: Any = None) -> None:
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.path = path
         self.device = auto_device() if device == "auto" else device
         self.dtype = auto_dtype(self.device) if dtype == "auto" else dtype
-        self.batch_size = batch_size or auto_batch_size(self.device)
+        self.batch_size = batch_size or self._default_batch_size()
         if self.device == "cpu" and "OMP_NUM_THREADS" not in os.environ:
             torch.set_num_threads(max(1, os.cpu_count() or 1))
         # The tokenizer (seconds for a 262k vocabulary) loads in a thread while the weights load.
         with ThreadPoolExecutor(1) as pool:
-            tokenizer = pool.submit(AutoTokenizer.from_pretrained, path)
-            # device_map loads straight into place in the target dtype (no full-precision copy first).
-            self.model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, self.dtype),
-                                                              device_map=self.device)
-            self.tokenizer = tokenizer.result()
-        if chat_template is not None:
-            self.tokenizer.chat_template = chat_template
-        self.model.eval()
-        if self.tokenizer.pad_token_id is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.tokenizer.padding_side = "left"
+            if tokenizer is None:
+                tokenizer = pool.submit(load_tokenizer, path, chat_template)
+            self._load_model()
+            self.tokenizer = tokenizer.result() if isinstance(tokenizer, Future) else tokenizer
         self.stop_ids = self._stop_ids(end_tokens)
         self._queue: Queue[_Request] = Queue()
         self._worker = threading.Thread(target=self._loop, name=f"stagewise-engine:{Path(path).name}", daemon=True)
         self._worker.start()
 
+    def _default_batch_size(self) -> int:
+        return auto_batch_size(self.device)
+
+    def _load_model(self) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM
+
+        # device_map loads straight into place in the target dtype (no full-precision copy first).
+        self.model = AutoModelForCausalLM.from_pretrained(self.path, dtype=getattr(torch, self.dtype),
+                                                          device_map=self.device)
+        self.model.eval()
+
+    def _eos_ids(self) -> list[Any]:
+        eos = self.model.generation_config.eos_token_id if self.model.generation_config else None
+        return eos if isinstance(eos, list) else [eos]
+
     def _stop_ids(self, end_tokens: tuple[str, ...]) -> list[int]:
         ids: set[int] = set()
-        eos = self.model.generation_config.eos_token_id if self.model.generation_config else None
-        for e in eos if isinstance(eos, list) else [eos]:
+        for e in self._eos_ids():
             if e is not None:
                 ids.add(int(e))
         if self.tokenizer.eos_token_id is not None:
@@ -232,16 +261,88 @@ class Engine:
         return results
 
 
+class VLLMEngine(Engine):
+    """The same batching front end, with vLLM's offline `LLM` doing the generation (GPU workers).
+
+    Prompts reach vLLM as token ids from the same tokenizer and chat template, so the prompt a
+    model sees (and the generation cache key) is the one the HF engine would use. vLLM
+    schedules its own batches; the front end hands it everything that is waiting.
+    """
+
+    backend = "vllm"
+
+    def _default_batch_size(self) -> int:
+        return 4096
+
+    def _load_model(self) -> None:
+        try:
+            from vllm import LLM
+        except ImportError:
+            raise CheckpointError("engine 'vllm' needs vLLM on this machine: pip install vllm "
+                                  "(GPU workers), or use engine: hf") from None
+        self.model = LLM(model=self.path, dtype=self.dtype if self.dtype != "float32" else "auto",
+                         seed=0, enable_prefix_caching=True)
+
+    def _eos_ids(self) -> list[Any]:
+        eos = self.model.llm_engine.generation_config_fields.get("eos_token_id") \
+            if hasattr(self.model.llm_engine, "generation_config_fields") else None
+        return eos if isinstance(eos, list) else [eos]
+
+    def _decode(self, batch: list[list[int]], params: GenParams) -> list[GenResult]:
+        from vllm import SamplingParams
+
+        t0 = time.monotonic()
+        sampling = SamplingParams(
+            max_tokens=params.max_new_tokens,
+            temperature=params.temperature,
+            top_p=params.top_p if params.temperature > 0 and params.top_p is not None else 1.0,
+            top_k=params.top_k if params.temperature > 0 and params.top_k is not None else -1,
+            stop=list(params.stop) or None,
+            stop_token_ids=self.stop_ids,
+            skip_special_tokens=True,
+        )
+        outs = self.model.generate([{"prompt_token_ids": ids} for ids in batch], sampling, use_tqdm=False)
+        elapsed = time.monotonic() - t0
+        results = []
+        for o, prompt in zip(outs, batch):
+            c = o.outputs[0]
+            finished = c.finish_reason == "stop"
+            results.append(GenResult(text=c.text, input_tokens=len(prompt), output_tokens=len(c.token_ids),
+                                     finished=finished, seconds=elapsed))
+        return results
+
+
+ENGINES = {"hf": Engine, "vllm": VLLMEngine}
+
+
+def pick_backend(engine: str) -> str:
+    """`auto` = vLLM where a CUDA GPU and vLLM are both present, else the HF engine."""
+    if engine not in (*ENGINES, "auto"):
+        raise CheckpointError(f"unknown engine {engine!r}; use hf, vllm or auto")
+    if engine != "auto":
+        return engine
+    import importlib.util
+
+    import torch
+
+    return "vllm" if torch.cuda.is_available() and importlib.util.find_spec("vllm") is not None else "hf"
+
+
 _ENGINES: dict[tuple[Any, ...], Engine] = {}
 _LOCK = threading.Lock()
 
 
-def get_engine(path: str, **kwargs: Any) -> Engine:
-    """The process-wide engine for a checkpoint: each model is loaded once, whatever asks for it."""
-    key = (str(Path(path).resolve()), tuple(sorted((k, str(v)) for k, v in kwargs.items())))
+def get_engine(path: str, *, engine: str = "hf", tokenizer: Any = None, **kwargs: Any) -> Engine:
+    """The process-wide engine for a checkpoint: each model is loaded once, whatever asks for it.
+
+    `tokenizer` (an object or a Future) is only used when the engine is created; it is not
+    part of the key.
+    """
+    backend = pick_backend(engine)
+    key = (str(Path(path).resolve()), backend, tuple(sorted((k, str(v)) for k, v in kwargs.items())))
     with _LOCK:
         if key not in _ENGINES:
-            _ENGINES[key] = Engine(path, **kwargs)
+            _ENGINES[key] = ENGINES[backend](path, tokenizer=tokenizer, **kwargs)
         return _ENGINES[key]
 
 

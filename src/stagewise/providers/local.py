@@ -5,8 +5,9 @@ Usable directly from Inspect::
     inspect eval stagewise/xstest --model stagewise/smollm2 -M path=/path/to/hf_dir
 
 Model args: `path` (required), `chat_template` (builtin name or file), `dtype`
-(`auto`|`bfloat16`|`float32`|...), `batch_size`, `device`, `content_hash` (computed when
-absent), `cache` (default true).
+(`auto`|`bfloat16`|`float32`|...), `batch_size`, `device`, `engine` (`hf`, the default;
+`vllm` for vLLM's offline engine on a GPU; `auto` = vllm where CUDA and vLLM are present),
+`content_hash` (computed when absent), `cache` (default true).
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from inspect_ai.model import (
@@ -29,7 +34,24 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from stagewise.errors import CheckpointError
 from stagewise.providers._cache import GenerationCache
-from stagewise.providers._engine import GenParams, get_engine
+from stagewise.providers._engine import Engine, GenParams, get_engine, load_tokenizer, pick_backend
+
+_POOL = ThreadPoolExecutor(4, thread_name_prefix="stagewise-load")
+_LAZY: ContextVar[bool] = ContextVar("stagewise_lazy_engines", default=False)
+
+
+@contextmanager
+def lazy_engines() -> Iterator[None]:
+    """Within this block, local models load their weights only on the first cache miss.
+
+    The Ray path uses it on the driver: workers have generated everything, so the driver
+    renders prompts (tokenizer only) and reads the cache without loading a model.
+    """
+    token = _LAZY.set(True)
+    try:
+        yield
+    finally:
+        _LAZY.reset(token)
 
 DEFAULT_MAX_TOKENS = 256
 
@@ -60,8 +82,8 @@ class LocalHFAPI(ModelAPI):
         self.content_id: str = model_args.pop("content_hash", None) or content_hash(path)
         use_cache = model_args.pop("cache", True)
         self.cache = GenerationCache() if use_cache not in (False, "false", "0") else None
-        self.engine = get_engine(
-            path,
+        engine_kwargs = dict(
+            engine=str(model_args.pop("engine", "hf")),
             device=model_args.pop("device", "auto"),
             dtype=model_args.pop("dtype", "auto"),
             batch_size=int(model_args.pop("batch_size", 0)) or None,
@@ -69,11 +91,33 @@ class LocalHFAPI(ModelAPI):
         )
         if model_args:
             raise CheckpointError(f"stagewise/{model_name}: unknown model args {', '.join(model_args)}")
-        if not self.engine.tokenizer.chat_template:
+        pick_backend(str(engine_kwargs["engine"]))  # an unknown engine fails here, not on first use
+        # The tokenizer renders prompts (and cache keys); the weights are only needed on a cache
+        # miss. Both load in threads at once; inside `lazy_engines()` the weights wait for a miss.
+        tokenizer = _POOL.submit(load_tokenizer, path, template)
+        self._engine_kwargs = {"tokenizer": tokenizer, **engine_kwargs}
+        self._path = path
+        self._engine: Future[Engine] | None = None
+        if not _LAZY.get():
+            self._start_engine()
+        self.tokenizer = tokenizer.result()
+        if not self.tokenizer.chat_template:
             raise CheckpointError(
                 f"checkpoint {path} has no chat template (base models ship none); "
                 "set `chat_template: gemma` (or chatml, or a .jinja path) on this rung"
             )
+        if self._engine is not None:
+            self._engine.result()  # a checkpoint that cannot load fails here, not in every sample
+
+    def _start_engine(self) -> Future[Engine]:
+        if self._engine is None:
+            self._engine = _POOL.submit(get_engine, self._path, **self._engine_kwargs)
+        return self._engine
+
+    @property
+    def engine(self) -> Engine:
+        """The loaded engine (waits for the weights to load)."""
+        return self._start_engine().result()
 
     def max_tokens(self) -> int | None:
         return DEFAULT_MAX_TOKENS
@@ -108,7 +152,7 @@ class LocalHFAPI(ModelAPI):
                 hf[-1]["content"] += "\n\n" + content
             else:
                 hf.append({"role": role, "content": content})
-        return str(self.engine.tokenizer.apply_chat_template(hf, tokenize=False, add_generation_prompt=True))
+        return str(self.tokenizer.apply_chat_template(hf, tokenize=False, add_generation_prompt=True))
 
     async def generate(self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice,
                        config: GenerateConfig) -> ModelOutput:
@@ -132,9 +176,11 @@ class LocalHFAPI(ModelAPI):
             hit = self.cache.get(key)
             if hit is not None:
                 return self._output(hit, tools, cached=True)
-        result = await asyncio.wrap_future(self.engine.submit(prompt, params))
+        engine = await asyncio.wrap_future(self._start_engine())
+        result = await asyncio.wrap_future(engine.submit(prompt, params))
         value = {"text": result.text, "input_tokens": result.input_tokens, "output_tokens": result.output_tokens,
-                 "finished": result.finished, "seconds": result.seconds, "generated_at": time.time()}
+                 "finished": result.finished, "seconds": result.seconds, "generated_at": time.time(),
+                 "engine": engine.backend}
         if key is not None and self.cache is not None:
             self.cache.put(key, value)
         return self._output(value, tools, cached=False)
