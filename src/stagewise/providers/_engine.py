@@ -284,8 +284,12 @@ class VLLMEngine(Engine):
                          seed=0, enable_prefix_caching=True)
 
     def _eos_ids(self) -> list[Any]:
-        eos = self.model.llm_engine.generation_config_fields.get("eos_token_id") \
-            if hasattr(self.model.llm_engine, "generation_config_fields") else None
+        from transformers import GenerationConfig
+
+        try:  # the checkpoint's own end tokens, as the HF engine reads them
+            eos = GenerationConfig.from_pretrained(self.path).eos_token_id
+        except OSError:  # no generation_config.json: the tokenizer's eos and end-of-turn tokens remain
+            eos = None
         return eos if isinstance(eos, list) else [eos]
 
     def _decode(self, batch: list[list[int]], params: GenParams) -> list[GenResult]:
