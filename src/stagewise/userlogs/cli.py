@@ -8,6 +8,7 @@
     stagewise logs sample DIR -n 500 [--stratify]   # -> JSONL for the user_logs benchmark
     stagewise logs compare STUDY_DIR             # after `stagewise run`: per-cluster rates, differences
     stagewise logs scrub [TEXT] | --eval         # scrub stdin/TEXT, or measure recall
+                                                 # (--names heuristic | spacy | spacy:PATH | off)
     stagewise logs synth OUT.jsonl -n 50000      # a seeded synthetic log to try it on
 """
 
@@ -29,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--shard-size", type=int, default=10_000)
     p.add_argument("--max-chars", type=int, default=100_000, help="drop conversations with a longer turn")
     p.add_argument("--near-distance", type=int, default=3, help="SimHash bits for near duplicates (0 = exact only)")
-    p.add_argument("--names", choices=["auto", "spacy", "heuristic", "off"], default="auto")
+    _add_names(p)
     p.add_argument("--limit", type=int, default=None, help="read at most this many records")
     p.add_argument("--force", action="store_true", help="start over instead of resuming")
     p = sub.add_parser("embed", help="embed the scrubbed prompts (resumable)")
@@ -68,11 +69,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", default=None)
     p.add_argument("--eval", nargs="?", const="packaged", default=None, metavar="JSONL",
                    help="score the scrubber on a labelled JSONL (default: the packaged set)")
-    p.add_argument("--names", choices=["auto", "spacy", "heuristic", "off"], default="auto")
+    _add_names(p)
     p = sub.add_parser("synth", help="write a seeded synthetic log (for trying the pipeline)")
     p.add_argument("out", type=Path)
     p.add_argument("-n", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
+
+
+def _names_value(value: str) -> str:
+    """Check the form of a --names value (whether its pipeline loads is checked when it is used)."""
+    from stagewise.userlogs._names import NamesError, check_form
+
+    try:
+        check_form(value)
+    except NamesError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return value
+
+
+def _add_names(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--names", type=_names_value, default="auto", metavar="RECOGNISER",
+                   help="person names: auto (spaCy + en_core_web_sm if installed, else heuristic), heuristic, "
+                        "off, spacy (= spacy:en_core_web_sm), or spacy:PACKAGE / spacy:PIPELINE_DIR (nlp.to_disk)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from typing import Any
 
 from stagewise._atomic import atomic_write_bytes, atomic_write_text
 from stagewise.errors import StagewiseError
+from stagewise.userlogs._names import load_pipeline, recogniser_identity, resolve_names
 from stagewise.userlogs._readers import RawRecord, list_inputs, read_records
 from stagewise.userlogs._schema import ACCEPTED_SHAPES, SchemaError, UnknownShape, normalise
 from stagewise.userlogs.dedupe import Deduper, exact_hash, simhash
@@ -48,7 +49,8 @@ class IngestConfig:
         shard_size: conversations per output shard (the resume granularity).
         max_chars: a turn longer than this is dropped as `too_long`.
         near_distance: SimHash bits within which prompts are near duplicates (0 = exact only).
-        names: person-name recogniser (`auto` = spaCy if installed, else the heuristic).
+        names: person-name recogniser: `auto` (spaCy with en_core_web_sm if both are installed,
+            else the heuristic), `heuristic`, `off`, `spacy` or `spacy:NAME_OR_PATH`.
         limit: stop after this many input records (None = all).
     """
 
@@ -76,7 +78,10 @@ def _fingerprint(cfg: IngestConfig) -> str:
         for p in list_inputs([Path(item)]):
             st = p.stat()
             h.update(f"{p.resolve()}|{st.st_size}|{int(st.st_mtime)}".encode())
-    h.update(f"{cfg.max_chars}|{cfg.near_distance}|{cfg.names}|{cfg.limit}|{cfg.shard_size}".encode())
+    # The recogniser that really runs (`auto` resolved, a pipeline folder with its meta.json), so a
+    # resume after installing spaCy, or with another pipeline, is refused rather than mixed.
+    names = recogniser_identity(resolve_names(cfg.names))
+    h.update(f"{cfg.max_chars}|{cfg.near_distance}|{names}|{cfg.limit}|{cfg.shard_size}".encode())
     return h.hexdigest()[:16]
 
 
@@ -85,23 +90,33 @@ def _records(cfg: IngestConfig) -> Iterator[RawRecord]:
         if item.startswith("hub:"):
             from stagewise.userlogs.hub import hub_records
 
-            yield from hub_records(item.removeprefix("hub:"))
+            yield from _probed(item, hub_records(item.removeprefix("hub:")))
             continue
         for path in list_inputs([Path(item)]):
-            known = unknown = 0
-            for rec in read_records(path):
-                if rec.data is not None:
-                    try:
-                        normalise_ok = bool(rec.data) and _shape_ok(rec.data)
-                    except UnknownShape:
-                        normalise_ok = False
-                    known, unknown = known + normalise_ok, unknown + (not normalise_ok)
-                    if known == 0 and unknown >= SCHEMA_PROBE:
-                        raise SchemaError(f"{path}: no record of a known shape in its first {unknown} records; "
-                                          f"accepted shapes: {ACCEPTED_SHAPES}")
-                yield rec
-            if known == 0 and unknown > 0:
-                raise SchemaError(f"{path}: no record of a known shape; accepted shapes: {ACCEPTED_SHAPES}")
+            yield from _probed(str(path), read_records(path))
+
+
+def _probed(source: str, records: Iterator[RawRecord]) -> Iterator[RawRecord]:
+    """`records` as they come, stopping the run when `source` is the wrong file or dataset.
+
+    Raises:
+        SchemaError: none of the first `SCHEMA_PROBE` readable records (or none at all) has a
+            known shape: counting each as `unknown_schema` would hide the mistake.
+    """
+    known = unknown = 0
+    for rec in records:
+        if rec.data is not None:
+            try:
+                normalise_ok = bool(rec.data) and _shape_ok(rec.data)
+            except UnknownShape:
+                normalise_ok = False
+            known, unknown = known + normalise_ok, unknown + (not normalise_ok)
+            if known == 0 and unknown >= SCHEMA_PROBE:
+                raise SchemaError(f"{source}: no record of a known shape in its first {unknown} records; "
+                                  f"accepted shapes: {ACCEPTED_SHAPES}")
+        yield rec
+    if known == 0 and unknown > 0:
+        raise SchemaError(f"{source}: no record of a known shape; accepted shapes: {ACCEPTED_SHAPES}")
 
 
 def _shape_ok(data: dict[str, Any]) -> bool:
@@ -171,6 +186,9 @@ def ingest(cfg: IngestConfig, force: bool = False) -> Path:
     from tqdm import tqdm
 
     out = cfg.out_dir
+    names = resolve_names(cfg.names)
+    if names.startswith("spacy:"):
+        load_pipeline(names.removeprefix("spacy:"))  # a missing pipeline stops here, before any work
     fp = _fingerprint(cfg)
     state = _State(out, fp, cfg.near_distance)
     if force:
@@ -224,7 +242,7 @@ def ingest(cfg: IngestConfig, force: bool = False) -> Path:
         flush()
     manifest = {"fingerprint": fp, "inputs": cfg.inputs, "records": state.consumed,
                 "kept": state.counts["kept"], "dropped": {k: v for k, v in sorted(state.counts.items()) if k != "kept"},
-                "personal_data_replaced": dict(sorted(state.pii.items())), "shards": state.shards,
+                "personal_data_replaced": dict(sorted(state.pii.items())), "names": names, "shards": state.shards,
                 "bad_lines": state.bad_lines, "config": {k: (str(v) if isinstance(v, Path) else v)
                                                         for k, v in asdict(cfg).items() if not k.startswith("_")}}
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1))

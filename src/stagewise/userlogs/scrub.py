@@ -2,10 +2,12 @@
 
 Detectors run in priority order; a later detector never overlaps an earlier span. Structured
 kinds are regular expressions with validation (Luhn for cards, mod-97 for IBANs, `ipaddress`
-for IPs, SSA rules for SSNs). Person names use spaCy's NER when `names="spacy"` and the
-`en_core_web_sm` model is installed; otherwise a heuristic: a cue ("my name is", "Dear",
-"Mr.", "regards,", "my wife ...") or a common first name followed by a capitalised word.
-The heuristic misses bare names without a cue; docs/userlogs.md has the measured recall.
+for IPs, SSA rules for SSNs). Person names come last, so they never take text a structured
+detector found: either a spaCy pipeline's PERSON entities (`names="spacy"` for
+en_core_web_sm, `"spacy:NAME_OR_PATH"` for any other; `stagewise.userlogs._names`) or a
+heuristic: a cue ("my name is", "Dear", "Mr.", "regards,", "my wife ...") or a common first
+name followed by a capitalised word. The heuristic misses bare names without a cue;
+docs/userlogs.md has the measured recall.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Callable, Literal
+from typing import Callable, Literal
+
+from stagewise.userlogs._names import load_pipeline, person_spans, resolve_names
 
 Kind = Literal["URL_CREDENTIALS", "EMAIL", "IBAN", "CARD", "SSN", "GOV_ID", "IP", "PHONE", "ADDRESS", "NAME"]
 STRUCTURED_KINDS: tuple[Kind, ...] = ("URL_CREDENTIALS", "EMAIL", "IBAN", "CARD", "SSN", "GOV_ID", "IP", "PHONE")
-NameMode = Literal["auto", "spacy", "heuristic", "off"]
+# "auto" | "heuristic" | "off" | "spacy" | "spacy:NAME_OR_PATH" (a string: it can name a pipeline)
+NameMode = str
 
 
 @dataclass(frozen=True)
@@ -149,22 +154,22 @@ def _heuristic_names(text: str) -> list[Span]:
     return spans
 
 
-@functools.cache
-def _spacy_nlp() -> Any:
-    import spacy  # optional dependency: pip install spacy && python -m spacy download en_core_web_sm
-
-    return spacy.load("en_core_web_sm", disable=["parser", "lemmatizer"])
+def _spacy_names(target: str, text: str) -> list[Span]:
+    return [Span(start, end, "NAME") for start, end in person_spans(target, text)]
 
 
 @functools.cache
-def _spacy_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("spacy") is not None and importlib.util.find_spec("en_core_web_sm") is not None
-
-
-def _spacy_names(text: str) -> list[Span]:
-    return [Span(e.start_char, e.end_char, "NAME") for e in _spacy_nlp()(text).ents if e.label_ == "PERSON"]
+def _name_detectors(names: NameMode) -> tuple[Callable[[str], list[Span]], ...]:
+    # Cached per value: resolving `auto` and loading a spaCy pipeline happen once per process,
+    # and a bad value or a missing pipeline fails on the first text, not deep into a run.
+    resolved = resolve_names(names)
+    if resolved == "off":
+        return ()
+    if resolved == "heuristic":
+        return (_heuristic_names,)
+    target = resolved.removeprefix("spacy:")
+    load_pipeline(target)
+    return (functools.partial(_spacy_names, target),)
 
 
 _DETECTORS: tuple[Callable[[str], list[Span]], ...] = (
@@ -185,14 +190,18 @@ _DETECTORS: tuple[Callable[[str], list[Span]], ...] = (
 
 
 def find_pii(text: str, names: NameMode = "auto") -> list[Span]:
-    """All personal-data spans in `text`, non-overlapping, sorted by start."""
+    """All personal-data spans in `text`, non-overlapping, sorted by start.
+
+    Args:
+        text: the text to search.
+        names: the person-name recogniser: `auto`, `heuristic`, `off`, `spacy` or
+            `spacy:NAME_OR_PATH` (see `stagewise.userlogs._names`).
+
+    Raises:
+        NamesError: `names` is of no accepted form or its spaCy pipeline cannot be loaded.
+    """
     chosen: list[Span] = []
-    detectors = list(_DETECTORS)
-    if names == "spacy" or (names == "auto" and _spacy_available()):
-        detectors.append(_spacy_names)
-    elif names != "off":
-        detectors.append(_heuristic_names)
-    for detect in detectors:
+    for detect in (*_DETECTORS, *_name_detectors(names)):
         for s in detect(text):
             if s.end > s.start and all(s.end <= c.start or s.start >= c.end for c in chosen):
                 chosen.append(s)
@@ -201,6 +210,8 @@ def find_pii(text: str, names: NameMode = "auto") -> list[Span]:
 
 def scrub(text: str, names: NameMode = "auto") -> tuple[str, dict[str, int]]:
     """Replace personal data with typed placeholders such as `[EMAIL]`.
+
+    `names` picks the person-name recogniser, as in `find_pii`.
 
     Returns:
         The scrubbed text and a count per kind of what was replaced.
