@@ -59,8 +59,10 @@ def resolve_spec(spec: str) -> tuple[str, str | None, str]:
 def _stream(repo: str, revision: str | None, split: str) -> Iterator[dict[str, Any]]:
     # Streaming opens files lazily: access errors come from the first rows as well as from
     # load_dataset, so both sit inside the same handler.
-    from datasets import load_dataset
-
+    try:
+        from datasets import load_dataset
+    except ImportError:
+        raise HubError(f"hub:{repo} needs the `datasets` library: pip install 'datasets>=3.0'") from None
     try:
         yield from load_dataset(repo, split=split, revision=revision, streaming=True)
     except _access_errors() as e:
@@ -75,8 +77,10 @@ def _access_errors() -> tuple[type[BaseException], ...]:
     # datasets turns offline mode and failed connections into the builtin ConnectionError.
     errors: list[type[BaseException]] = [ConnectionError, DatasetNotFoundError, HfHubHTTPError,
                                          LocalEntryNotFoundError, OfflineModeIsEnabled]
-    try:  # huggingface_hub >= 1.0 talks httpx; older versions requests
-        import httpx
+    # A dropped connection mid-stream: huggingface_hub >= 1.0 talks its own httpx (re-exported, as
+    # datasets uses it), older versions requests.
+    try:
+        from huggingface_hub.utils import httpx
 
         errors.append(httpx.TransportError)
     except ImportError:

@@ -223,21 +223,21 @@ def ingest(cfg: IngestConfig, force: bool = False) -> Path:
         if reason not in ("exact_duplicate", "near_duplicate", "empty") and len(state.bad_lines) < BAD_LINES_KEPT:
             state.bad_lines.append({"file": rec.file, "line": rec.line, "reason": reason})
 
-    bar = tqdm(desc="ingest", unit=" conv", disable=not cfg.progress, initial=skip, mininterval=2)
-    for n, rec in enumerate(_records(cfg)):
-        if cfg.limit is not None and n >= cfg.limit:
-            break
-        if n < skip:
-            continue
-        state.consumed = n + 1
-        bar.update()
-        if rec.error is not None:
-            drop(rec, rec.error)
-        else:
-            _one(rec, cfg, state, kept, drop)
-        if len(kept) >= cfg.shard_size:
-            flush()
-    bar.close()
+    # A context manager, so an error mid-read ends the bar's line before the error is printed.
+    with tqdm(desc="ingest", unit=" conv", disable=not cfg.progress, initial=skip, mininterval=2) as bar:
+        for n, rec in enumerate(_records(cfg)):
+            if cfg.limit is not None and n >= cfg.limit:
+                break
+            if n < skip:
+                continue
+            state.consumed = n + 1
+            bar.update()
+            if rec.error is not None:
+                drop(rec, rec.error)
+            else:
+                _one(rec, cfg, state, kept, drop)
+            if len(kept) >= cfg.shard_size:
+                flush()
     if kept or dropped or state.shards == 0:
         flush()
     manifest = {"fingerprint": fp, "inputs": cfg.inputs, "records": state.consumed,
