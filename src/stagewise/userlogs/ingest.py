@@ -262,7 +262,8 @@ def _one(rec: RawRecord, cfg: IngestConfig, state: _State, kept: list[dict[str, 
     if any(len(t) > cfg.max_chars for _, t in conv.turns):
         drop(rec, "too_long", conv.id)
         return
-    turns, pii = [], Counter()
+    turns: list[tuple[str, str]] = []
+    pii: Counter[str] = Counter()
     for role, text in conv.turns:
         clean, counts = scrub(text, cfg.names)
         turns.append((role, clean))

@@ -219,7 +219,9 @@ def scrub(text: str, names: NameMode = "auto") -> tuple[str, dict[str, int]]:
     spans = find_pii(text, names)
     if not spans:
         return text, {}
-    out, counts, pos = [], {}, 0
+    out: list[str] = []
+    counts: dict[str, int] = {}
+    pos = 0
     for s in spans:
         out += [text[pos:s.start], f"[{s.kind}]"]
         counts[s.kind] = counts.get(s.kind, 0) + 1

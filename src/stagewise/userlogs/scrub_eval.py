@@ -62,7 +62,7 @@ def evaluate_scrubber(path: Path | None = None, names: NameMode = "auto") -> Scr
         row = json.loads(line)
         text, gold = row["text"], row["spans"]
         found = find_pii(text, names)
-        covered = set()
+        covered: set[int] = set()
         for s in found:
             covered.update(range(s.start, s.end))
         for start, end, kind in gold:
