@@ -109,7 +109,7 @@ def test_a_pipeline_that_cannot_be_loaded_is_one_clear_error(tmp_path, names, me
 def test_the_default_pipeline_missing_says_how_to_install_it():
     if _names.spacy_available():
         pytest.skip("en_core_web_sm is installed here")
-    with pytest.raises(NamesError, match=r"'en_core_web_sm' is not installed .*python -m spacy download en_core_web_sm"):
+    with pytest.raises(NamesError, match=r"'en_core_web_sm' is not installed .*spacy download en_core_web_sm"):
         scrub("x", names="spacy")
 
 

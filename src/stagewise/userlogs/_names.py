@@ -90,7 +90,8 @@ def load_pipeline(target: str) -> Any:
     is_folder = Path(target).is_absolute()
     if not is_folder and not _is_package(target):
         raise NamesError(f"spaCy pipeline {target!r} is not installed (spaCy pipelines are not on PyPI): "
-                         f"python -m spacy download {target} (for spaCy's own), pass spacy:PIPELINE_DIR, or use --names heuristic")
+                         f"python -m spacy download {target} (for spaCy's own), pass spacy:PIPELINE_DIR, "
+                         "or use --names heuristic")
     if is_folder and not (Path(target) / "config.cfg").is_file():
         raise NamesError(f"{target} is not a spaCy pipeline folder (it has no config.cfg); "
                          "write one with nlp.to_disk(PATH), or use --names heuristic")
