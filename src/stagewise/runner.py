@@ -128,7 +128,9 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
         from stagewise.runner_ray import prefill_on_ray
 
         prefill_on_ray(study, plans, selected, resolved, judges, ray)
-    roles = judge_roles(study, judges)
+    lazy = lazy_engines() if ray is not None else nullcontext()
+    with lazy:  # the judges' weights too wait for a cache miss
+        roles = judge_roles(study, judges)
     for rung in selected:
         model = resolved[rung.name]
         log_dir = study.log_dir / rung.name

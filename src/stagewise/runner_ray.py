@@ -109,7 +109,7 @@ def prefill_on_ray(study: Study, plans: list[Any], rungs: list[Rung], resolved: 
             _Replayer,
             fn_constructor_args=(study, plans, model, judges, engine),
             batch_size=1,
-            concurrency=workers,
+            compute=ray.data.ActorPoolStrategy(size=workers),
             num_gpus=opts.gpus_per_worker or None,
             num_cpus=_cpus_per_worker(ray, opts, workers),
             batch_format="pandas",

@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from inspect_ai.model import (
@@ -37,7 +36,8 @@ from stagewise.providers._cache import GenerationCache
 from stagewise.providers._engine import Engine, GenParams, get_engine, load_tokenizer, pick_backend
 
 _POOL = ThreadPoolExecutor(4, thread_name_prefix="stagewise-load")
-_LAZY: ContextVar[bool] = ContextVar("stagewise_lazy_engines", default=False)
+# A process-wide depth counter, not a ContextVar: Inspect builds models in its own threads.
+_LAZY = [0]
 
 
 @contextmanager
@@ -47,11 +47,11 @@ def lazy_engines() -> Iterator[None]:
     The Ray path uses it on the driver: workers have generated everything, so the driver
     renders prompts (tokenizer only) and reads the cache without loading a model.
     """
-    token = _LAZY.set(True)
+    _LAZY[0] += 1
     try:
         yield
     finally:
-        _LAZY.reset(token)
+        _LAZY[0] -= 1
 
 DEFAULT_MAX_TOKENS = 256
 
@@ -98,7 +98,7 @@ class LocalHFAPI(ModelAPI):
         self._engine_kwargs = {"tokenizer": tokenizer, **engine_kwargs}
         self._path = path
         self._engine: Future[Engine] | None = None
-        if not _LAZY.get():
+        if not _LAZY[0]:
             self._start_engine()
         self.tokenizer = tokenizer.result()
         if not self.tokenizer.chat_template:
