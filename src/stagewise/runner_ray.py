@@ -30,7 +30,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import weakref
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,18 +120,33 @@ def prefill_on_ray(study: Study, plans: list[Any], rungs: list[Rung], resolved: 
 
         bar = tqdm(total=len(chunks), desc=f"ray {rung.name}", unit=" chunk", initial=0, mininterval=2)
         # Streamed: each chunk's rows are durable in the cache before its marker is written.
-        for row in out.iter_rows():
-            rows = json.loads(row["rows"])
-            cache.put_many([(k, v) for k, v in rows])
-            atomic_write_text(Path(row["marker"]), json.dumps({"rows": len(rows), "at": time.time()}))
-            stats.rows += len(rows)
-            stats.chunks_done += 1
-            bar.update(1)
-        bar.close()
+        try:
+            for row in out.iter_rows():
+                rows = json.loads(row["rows"])
+                cache.put_many([(k, v) for k, v in rows])
+                atomic_write_text(Path(row["marker"]), json.dumps({"rows": len(rows), "at": time.time()}))
+                stats.rows += len(rows)
+                stats.chunks_done += 1
+                bar.update(1)
+        except Exception as e:  # a worker's failure arrives wrapped in Ray's multi-page traceback
+            raise RunError(f"ray: rung {rung.name} failed on a worker: {_first_line(e)}; the {stats.chunks_done} "
+                           "finished chunks are kept, rerun to resume (or drop --ray-address)") from None
+        finally:
+            bar.close()
     stats.seconds = time.monotonic() - t0
     print(f"ray: {stats.chunks_done} chunks generated on Ray ({stats.rows} cached generations) "
           f"in {stats.seconds:.1f} s; {stats.chunks_skipped} chunks already done")
     return stats
+
+
+def _first_line(e: BaseException) -> str:
+    """The innermost error's message, out of Ray's wrapped traceback."""
+    text = str(e).strip()
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in reversed(lines):  # Ray puts the original "Type: message" last
+        if ln and not ln.startswith(("File ", "^", "~", "Traceback")):
+            return ln[:300]
+    return type(e).__name__
 
 
 def _init(opts: RayOptions) -> Any:
@@ -187,6 +204,7 @@ class _Replayer:
     def __init__(self, study: Study, plans: list[Any], model: ResolvedModel, judges: dict[str, ResolvedModel],
                  engine: str) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="stagewise-ray-"))
+        weakref.finalize(self, shutil.rmtree, self.tmp, True)
         # This actor's own cache file: its new rows are what it sends back.
         os.environ["STAGEWISE_GEN_CACHE"] = str(self.tmp / "generations.sqlite")
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

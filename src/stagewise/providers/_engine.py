@@ -96,6 +96,15 @@ def _cpu_flags() -> set[str]:
     return set()
 
 
+def import_transformers() -> None:
+    """Resolve transformers' lazy attributes in the calling thread, before threads load anything.
+
+    `transformers` imports its classes lazily, and two threads resolving them at once can fail
+    with "cannot import name 'AutoModelForCausalLM'" (seen in a fresh venv).
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig  # noqa: F401
+
+
 def load_tokenizer(path: str, chat_template: str | None = None) -> Any:
     """The checkpoint's tokenizer, set up for batched generation (left padding, a pad token)."""
     from transformers import AutoTokenizer
@@ -123,6 +132,7 @@ class Engine:
                  tokenizer: Any = None) -> None:
         import torch
 
+        import_transformers()
         self.path = path
         self.device = auto_device() if device == "auto" else device
         self.dtype = auto_dtype(self.device) if dtype == "auto" else dtype

@@ -33,7 +33,14 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from stagewise.errors import CheckpointError
 from stagewise.providers._cache import GenerationCache
-from stagewise.providers._engine import Engine, GenParams, get_engine, load_tokenizer, pick_backend
+from stagewise.providers._engine import (
+    Engine,
+    GenParams,
+    get_engine,
+    import_transformers,
+    load_tokenizer,
+    pick_backend,
+)
 
 _POOL = ThreadPoolExecutor(4, thread_name_prefix="stagewise-load")
 # A process-wide depth counter, not a ContextVar: Inspect builds models in its own threads.
@@ -94,6 +101,7 @@ class LocalHFAPI(ModelAPI):
         pick_backend(str(engine_kwargs["engine"]))  # an unknown engine fails here, not on first use
         # The tokenizer renders prompts (and cache keys); the weights are only needed on a cache
         # miss. Both load in threads at once; inside `lazy_engines()` the weights wait for a miss.
+        import_transformers()
         tokenizer = _POOL.submit(load_tokenizer, path, template)
         self._engine_kwargs = {"tokenizer": tokenizer, **engine_kwargs}
         self._path = path
