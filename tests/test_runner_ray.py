@@ -46,7 +46,7 @@ def _cache_len(db: Path) -> int:
         return int(c.execute("SELECT COUNT(*) FROM gen").fetchone()[0])
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def local_ray():
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
@@ -97,3 +97,20 @@ def test_ray_replay_and_judging_match_the_in_process_run(tmp_path, monkeypatch, 
     run_study(study, display="none", ray=opts)
     assert "all 3 chunks already done" in capsys.readouterr().out
     assert _cache_len(db) == rows
+
+
+@pytest.mark.slow
+def test_a_failing_worker_is_one_line_and_keeps_nothing_half_done(tmp_path, monkeypatch, local_ray):
+    from stagewise.errors import RunError
+    from stagewise.providers import _cache
+    from stagewise.runner_ray import RayOptions
+
+    monkeypatch.setattr(_cache, "cache_root", lambda: tmp_path / "cache")
+    study = load_study(_study(tmp_path, "fail"))
+    # vLLM is not installed here: every actor fails to load the rung.
+    with pytest.raises(RunError) as e:
+        run_study(study, display="none", ray=RayOptions(address="local", chunk_size=2, engine="vllm"))
+    msg = str(e.value)
+    assert "\n" not in msg and msg.startswith("ray: rung smol failed on a worker:") and "vLLM" in msg, msg
+    assert "rerun to resume" in msg
+    assert not list((tmp_path / "fail" / "ray").rglob("*.done"))
