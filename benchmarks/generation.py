@@ -4,7 +4,10 @@ Workload (issue 2): the packaged Gemma 3 270M base, 64 XSTest prompts x 64 new t
 All arms run in this one process, one after another, on the same prompts; tokens/s counts the
 new tokens each arm actually produced (up to 64 per prompt; generation stops at end of turn).
 
-    python benchmarks/generation.py [--prompts 64] [--tokens 64] [--skip-stock-default]
+    python benchmarks/generation.py [--prompts 64] [--tokens 64] [--rounds 3] [--skip-stock-default]
+
+Each round runs every arm once; the figures are each arm's median over the rounds (single
+rounds on a shared 2-core VM were seen to swing by 10-15%).
 
 Last line: RESULT gen_speedup_vs_inspect_hf=<x> gen_fraction_of_raw=<y>
 """
@@ -80,6 +83,7 @@ def main() -> None:
     ap.add_argument("--prompts", type=int, default=64)
     ap.add_argument("--tokens", type=int, default=64)
     ap.add_argument("--skip-stock-default", action="store_true", help="skip the slow fp32 stock arm")
+    ap.add_argument("--rounds", type=int, default=3, help="repeat every arm; report medians")
     args = ap.parse_args()
 
     from stagewise.checkpoints import load_chat_template, materialize
@@ -89,7 +93,7 @@ def main() -> None:
     path = str(materialize(PackagedSource(name="gemma3-270m")))
     texts = prompts(args.prompts)
     gemma = load_chat_template("gemma")
-    results: dict[str, float] = {}
+    samples: dict[str, list[float]] = {}
     # Warm-up, untimed: the first arm would otherwise pay one-time costs (imports, page cache,
     # oneDNN kernel creation) that the later arms skip.
     raw_arm(path, texts[:4], 4, "bfloat16", 4)
@@ -97,26 +101,35 @@ def main() -> None:
     release_engines()
 
     def report(name: str, seconds: float, new: int) -> None:
-        results[name] = new / seconds
+        samples.setdefault(name, []).append(new / seconds)
         print(f"{name:<44} {seconds:7.1f} s  {new:6d} new tokens  {new / seconds:7.1f} tok/s", flush=True)
 
-    # stagewise default: no knobs. cache=False so the arm really generates.
-    report("stagewise default (stagewise/...)", *inspect_arm("stagewise/gemma", {"path": path, "chat_template": "gemma", "cache": False},
-                                                             texts, args.tokens))
-    release_engines()
     stock = {"model_path": path, "chat_template": gemma, "do_sample": False}
-    if not args.skip_stock_default:
-        report("inspect hf/ stock defaults (fp32)", *inspect_arm("hf/gemma", stock, texts, args.tokens))
-    report("inspect hf/ bf16 + max_connections 64", *inspect_arm("hf/gemma", {**stock, "dtype": "bfloat16"}, texts, args.tokens,
-                                                                 max_connections=64))
-    for dtype, batch in (("bfloat16", 64), ("bfloat16", 32), ("float32", 64)):
-        t0 = time.perf_counter()
-        seconds, new = raw_arm(path, texts, args.tokens, dtype, batch)
-        report(f"raw generate {dtype} batch {batch}", seconds, new)
-        if dtype == "bfloat16" and batch == 64:
-            # like for like with the Inspect arms, which include loading the model and tokenizer
-            results["_raw_with_load"] = new / (time.perf_counter() - t0)
+    for r in range(1, args.rounds + 1):
+        print(f"-- round {r}/{args.rounds}", flush=True)
+        # stagewise default: no knobs. cache=False so the arm really generates.
+        report("stagewise default (stagewise/...)", *inspect_arm(
+            "stagewise/gemma", {"path": path, "chat_template": "gemma", "cache": False}, texts, args.tokens))
+        release_engines()
+        if not args.skip_stock_default:
+            report("inspect hf/ stock defaults (fp32)", *inspect_arm("hf/gemma", stock, texts, args.tokens))
+        report("inspect hf/ bf16 + max_connections 64", *inspect_arm(
+            "hf/gemma", {**stock, "dtype": "bfloat16"}, texts, args.tokens, max_connections=64))
+        for dtype, batch in (("bfloat16", 64), ("bfloat16", 32), ("float32", 64)):
+            t0 = time.perf_counter()
+            seconds, new = raw_arm(path, texts, args.tokens, dtype, batch)
+            report(f"raw generate {dtype} batch {batch}", seconds, new)
+            if dtype == "bfloat16" and batch == 64:
+                # like for like with the Inspect arms, which include loading the model and tokenizer
+                samples.setdefault("_raw_with_load", []).append(new / (time.perf_counter() - t0))
 
+    import statistics
+
+    results = {k: statistics.median(v) for k, v in samples.items()}
+    print(f"-- medians over {args.rounds} round(s)")
+    for k, v in results.items():
+        if not k.startswith("_"):
+            print(f"{k:<44} {v:7.1f} tok/s   (rounds: {', '.join(f'{x:.1f}' for x in samples[k])})")
     ours = results["stagewise default (stagewise/...)"]
     best_raw = max(v for k, v in results.items() if k.startswith("raw"))
     print(f"raw bf16 batch 64 with model+tokenizer load: {results['_raw_with_load']:.1f} tok/s; "

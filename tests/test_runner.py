@@ -158,3 +158,25 @@ def test_results_table_has_pairs_by_item(tmp_path: Path) -> None:
     table = pd.read_csv(out / "results" / "summary.csv")
     assert {"estimate", "ci_low", "ci_high", "n", "n_unscored"} <= set(table.columns)
     assert (table.ci_low <= table.estimate).all() and (table.estimate <= table.ci_high).all()
+
+
+@pytest.mark.timeout(600)
+def test_llm_judge_serves_every_rung(tmp_path: Path) -> None:
+    """A local LLM judge role scores every rung (engines are released between rungs)."""
+    p = tmp_path / "two.yaml"
+    p.write_text(f"""
+name: two
+output_dir: {tmp_path / "out"}
+data_dir: {DEMO_DATA}
+ladder:
+  - {{name: a, stage: sft, source: "packaged:smollm2-135m-instruct"}}
+  - {{name: b, stage: production, source: "packaged:smollm2-135m-instruct"}}
+judges:
+  grader: "packaged:smollm2-135m-instruct"
+benchmarks:
+  xstest: {{limit: 1}}
+generation: {{max_tokens: 8}}
+""")
+    df = collect(run_study(load_study(p), display="none"))
+    assert set(df.rung) == {"a", "b"}
+    assert set(df.judge) == {"stagewise/judge-grader"}

@@ -123,3 +123,24 @@ def test_lazy_engines_render_without_loading_weights(smol, monkeypatch, tmp_path
     assert loads == [str(smol)] and out.metadata["stagewise_cache"] == "miss"
     again = asyncio.run(api.generate([ChatMessageUser(content="Say hi.")], [], "none", GenerateConfig(max_tokens=8)))
     assert again.metadata["stagewise_cache"] == "hit" and loads == [str(smol)]
+
+
+def test_a_model_outlives_released_engines(smol, monkeypatch, tmp_path):
+    """Inspect memoises models; the runner releases engines between rungs. A judge role used on
+    the next rung must reload its engine, not queue requests for a stopped worker forever."""
+    import asyncio
+
+    from inspect_ai.model import ChatMessageUser, GenerateConfig
+
+    from stagewise.providers import local
+
+    api = local.LocalHFAPI("smol", path=str(smol), batch_size=1, cache=False)
+    ask = [ChatMessageUser(content="Say hi.")]
+    first = asyncio.run(api.generate(ask, [], "none", GenerateConfig(max_tokens=6)))
+    old = api.engine
+    release_engines()
+    with pytest.raises(RuntimeError, match="was released"):
+        old.submit("x", GenParams(max_new_tokens=1, temperature=0.0, top_p=None, top_k=None))
+    second = asyncio.wait_for(api.generate(ask, [], "none", GenerateConfig(max_tokens=6)), timeout=120)
+    assert asyncio.run(second).completion == first.completion
+    assert api.engine is not old

@@ -180,6 +180,8 @@ class Engine:
         return sorted(ids)
 
     def submit(self, prompt: str, params: GenParams) -> Future[GenResult]:
+        if self.closed:  # a released engine's worker is gone: queueing would wait forever
+            raise RuntimeError(f"engine for {self.path} was released; ask get_engine() for a new one")
         req = _Request(prompt, params)
         self._queue.put(req)
         return req.future
@@ -190,8 +192,11 @@ class Engine:
         return [f.result() for f in futures]
 
     # -- worker ---------------------------------------------------------------------------
+    closed = False
+
     def close(self) -> None:
         """Stop the worker; the model is freed once the last reference goes."""
+        self.closed = True
         self._queue.put(None)  # type: ignore[arg-type]
 
     def _loop(self) -> None:

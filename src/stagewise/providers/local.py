@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -106,6 +107,7 @@ class LocalHFAPI(ModelAPI):
         self._engine_kwargs = {"tokenizer": tokenizer, **engine_kwargs}
         self._path = path
         self._engine: Future[Engine] | None = None
+        self._lock = threading.Lock()
         if not _LAZY[0]:
             self._start_engine()
         self.tokenizer = tokenizer.result()
@@ -118,9 +120,15 @@ class LocalHFAPI(ModelAPI):
             self._engine.result()  # a checkpoint that cannot load fails here, not in every sample
 
     def _start_engine(self) -> Future[Engine]:
-        if self._engine is None:
-            self._engine = _POOL.submit(get_engine, self._path, **self._engine_kwargs)
-        return self._engine
+        with self._lock:
+            # Inspect memoises model objects across evals, while the runner releases engines
+            # between rungs (a judge role outlives them): a released engine is loaded again.
+            e = self._engine
+            if e is not None and e.done() and e.exception() is None and e.result().closed:
+                self._engine = None
+            if self._engine is None:
+                self._engine = _POOL.submit(get_engine, self._path, **self._engine_kwargs)
+            return self._engine
 
     @property
     def engine(self) -> Engine:
