@@ -39,6 +39,13 @@ def fmt_items(n: float | None) -> str:
     return f"~{int(round(n, -digits)):,}"
 
 
+def needed_text(n: float | None) -> str:
+    """What an inconclusive verdict still needs, for a table cell: `~96 more items`."""
+    if n is not None and math.isinf(n):
+        return "out of reach at this gap"
+    return f"{fmt_items(n)} more items"
+
+
 def verdict_text(d: Difference, info: MetricInfo) -> str:
     """One verdict in words, e.g. `inconclusive — need ~1,200 more items`."""
     if d.verdict != "inconclusive":

@@ -60,7 +60,7 @@ def print_comparison(c: Comparison) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from stagewise.compare._summary import fmt_interval, fmt_items, fmt_margin, fmt_value, summary
+    from stagewise.compare._summary import fmt_interval, fmt_margin, fmt_value, needed_text, summary
 
     # Piped output (logs, CI) gets a readable width instead of rich's 80-column default.
     console = Console() if sys.stdout.isatty() else Console(width=120)
@@ -94,7 +94,7 @@ def print_comparison(c: Comparison) -> None:
     for d in (d for d in c.differences if (d.a, d.b) == (a, b)):
         m = infos[d.metric]
         nc, sh = noise.get(d.metric), share.get(d.metric)
-        verdict = d.verdict if d.verdict != "inconclusive" else f"inconclusive\n[dim]{fmt_items(d.items_needed)} more items[/dim]"
+        verdict = d.verdict if d.verdict != "inconclusive" else f"inconclusive\n[dim]{needed_text(d.items_needed)}[/dim]"
         t.add_row(
             d.metric,
             f"{fmt_value(d.diff, m.kind, True)}\n[dim]{fmt_interval(d.low, d.high, m.kind, True)}[/dim]",
