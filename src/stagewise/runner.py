@@ -204,7 +204,7 @@ def quarantine_corrupt_logs(log_dir: Path, aside: Path) -> list[Path]:
     """
     from inspect_ai.log import read_eval_log
 
-    moved = []
+    moved: list[Path] = []
     if not log_dir.is_dir():
         return moved
     for f in sorted(log_dir.glob("*.eval")) + sorted(log_dir.glob("*.json")):

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 from inspect_ai.model import (
     ChatCompletionChoice,
@@ -209,7 +209,7 @@ class LocalHFAPI(ModelAPI):
             message = HFHandler(self.model_name).parse_assistant_response(text, tools)
         else:
             message = ChatMessageAssistant(content=text, model=self.model_name, source="generate")
-        stop = "stop" if value["finished"] else "max_tokens"
+        stop: Literal["stop", "max_tokens", "tool_calls"] = "stop" if value["finished"] else "max_tokens"
         if tools and message.tool_calls:
             stop = "tool_calls"
         return ModelOutput(
