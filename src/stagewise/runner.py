@@ -128,15 +128,14 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
         from stagewise.runner_ray import prefill_on_ray
 
         prefill_on_ray(study, plans, selected, resolved, judges, ray)
-    lazy = lazy_engines() if ray is not None else nullcontext()
-    with lazy:  # the judges' weights too wait for a cache miss
+    # After a Ray prefill every generation is cached: rung and judge weights wait for a miss.
+    with lazy_engines() if ray is not None else nullcontext():
         roles = judge_roles(study, judges)
-    for rung in selected:
-        model = resolved[rung.name]
-        log_dir = study.log_dir / rung.name
-        quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
-        tasks = [make_task(p, study.generation.seed) for p in plans]
-        with lazy_engines() if ray is not None else nullcontext():
+        for rung in selected:
+            model = resolved[rung.name]
+            log_dir = study.log_dir / rung.name
+            quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
+            tasks = [make_task(p, study.generation.seed) for p in plans]
             ok, _ = eval_set(
                 tasks,
                 log_dir=str(log_dir),
@@ -148,12 +147,12 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
                 display=display,  # type: ignore[arg-type]
                 **eval_kwargs(study, model),
             )
-        release_engines()
-        if not ok:
-            raise RunError(
-                f"rung {rung.name}: some tasks did not finish (see `inspect view --log-dir {log_dir}`); "
-                "finished samples are kept, rerun `stagewise run` to resume"
-            )
+            release_engines()
+            if not ok:
+                raise RunError(
+                    f"rung {rung.name}: some tasks did not finish (see `inspect view --log-dir {log_dir}`); "
+                    "finished samples are kept, rerun `stagewise run` to resume"
+                )
     return study.output_dir
 
 
@@ -167,12 +166,13 @@ def eval_kwargs(study: Study, model: ResolvedModel, extra_model_args: dict[str, 
 
 
 def _model_kwargs(model: ResolvedModel, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    args = {**model.model_args, **(extra or {})}
     if model.api_key is None:
-        return {"model": model.model, "model_base_url": model.base_url, "model_args": {**model.model_args, **(extra or {})}}
+        return {"model": model.model, "model_base_url": model.base_url, "model_args": args}
     # An API key cannot travel as a model arg (it would be logged); bind it in a Model object.
     from inspect_ai.model import get_model
 
-    return {"model": get_model(model.model, base_url=model.base_url, api_key=model.api_key, **model.model_args)}
+    return {"model": get_model(model.model, base_url=model.base_url, api_key=model.api_key, **args)}
 
 
 def make_task(plan: TaskPlan, seed: int) -> Any:

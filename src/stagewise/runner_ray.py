@@ -73,6 +73,8 @@ def prefill_on_ray(study: Study, plans: list[Any], rungs: list[Rung], resolved: 
     """Generate (and judge, where the judges are local) every chat benchmark of every local rung
     on Ray, filling the generation cache; return counts for the summary line."""
     ray = _init(opts)
+    from tqdm import tqdm
+
     from stagewise.providers._cache import GenerationCache
     from stagewise.runner import make_task
 
@@ -116,8 +118,6 @@ def prefill_on_ray(study: Study, plans: list[Any], rungs: list[Rung], resolved: 
             num_cpus=_cpus_per_worker(ray, opts, workers),
             batch_format="pandas",
         )
-        from tqdm import tqdm
-
         bar = tqdm(total=len(chunks), desc=f"ray {rung.name}", unit=" chunk", initial=0, mininterval=2)
         # Streamed: each chunk's rows are durable in the cache before its marker is written.
         try:
@@ -144,7 +144,7 @@ def _first_line(e: BaseException) -> str:
     text = str(e).strip()
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     for ln in reversed(lines):  # Ray puts the original "Type: message" last
-        if ln and not ln.startswith(("File ", "^", "~", "Traceback")):
+        if not ln.startswith(("File ", "^", "~", "Traceback")):
             return ln[:300]
     return type(e).__name__
 

@@ -47,8 +47,7 @@ class GenerationCache:
         return json.loads(row[0]) if row else None
 
     def put(self, key: str, value: dict[str, Any]) -> None:
-        with self._conn() as c:
-            c.execute("INSERT OR REPLACE INTO gen (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+        self.put_many([(key, json.dumps(value))])
 
     def rows_since(self, rowid: int) -> tuple[int, list[tuple[str, str]]]:
         """(last rowid, [(key, value JSON)]) of the rows written after `rowid`."""

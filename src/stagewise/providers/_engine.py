@@ -331,12 +331,13 @@ class VLLMEngine(Engine):
         return results
 
 
-ENGINES = {"hf": Engine, "vllm": VLLMEngine}
+# backend name -> engine class (`_ENGINES` below holds the loaded instances)
+BACKENDS = {"hf": Engine, "vllm": VLLMEngine}
 
 
 def pick_backend(engine: str) -> str:
     """`auto` = vLLM where a CUDA GPU and vLLM are both present, else the HF engine."""
-    if engine not in (*ENGINES, "auto"):
+    if engine not in (*BACKENDS, "auto"):
         raise CheckpointError(f"unknown engine {engine!r}; use hf, vllm or auto")
     if engine != "auto":
         return engine
@@ -361,7 +362,7 @@ def get_engine(path: str, *, engine: str = "hf", tokenizer: Any = None, **kwargs
     key = (str(Path(path).resolve()), backend, tuple(sorted((k, str(v)) for k, v in kwargs.items())))
     with _LOCK:
         if key not in _ENGINES:
-            _ENGINES[key] = ENGINES[backend](path, tokenizer=tokenizer, **kwargs)
+            _ENGINES[key] = BACKENDS[backend](path, tokenizer=tokenizer, **kwargs)
         return _ENGINES[key]
 
 

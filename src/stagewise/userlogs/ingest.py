@@ -69,7 +69,7 @@ class ResumeError(StagewiseError):
     """The out folder holds an ingest of other inputs or settings."""
 
 
-def _fingerprint(cfg: IngestConfig) -> str:
+def _fingerprint(cfg: IngestConfig, names: str) -> str:
     h = hashlib.sha256()
     for item in cfg.inputs:
         if item.startswith("hub:"):
@@ -80,8 +80,7 @@ def _fingerprint(cfg: IngestConfig) -> str:
             h.update(f"{p.resolve()}|{st.st_size}|{int(st.st_mtime)}".encode())
     # The recogniser that really runs (`auto` resolved, a pipeline folder with its meta.json), so a
     # resume after installing spaCy, or with another pipeline, is refused rather than mixed.
-    names = recogniser_identity(resolve_names(cfg.names))
-    h.update(f"{cfg.max_chars}|{cfg.near_distance}|{names}|{cfg.limit}|{cfg.shard_size}".encode())
+    h.update(f"{cfg.max_chars}|{cfg.near_distance}|{recogniser_identity(names)}|{cfg.limit}|{cfg.shard_size}".encode())
     return h.hexdigest()[:16]
 
 
@@ -189,7 +188,7 @@ def ingest(cfg: IngestConfig, force: bool = False) -> Path:
     names = resolve_names(cfg.names)
     if names.startswith("spacy:"):
         load_pipeline(names.removeprefix("spacy:"))  # a missing pipeline stops here, before any work
-    fp = _fingerprint(cfg)
+    fp = _fingerprint(cfg, names)
     state = _State(out, fp, cfg.near_distance)
     if force:
         for sub in ("manifest.json", "progress.json"):
