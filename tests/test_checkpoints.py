@@ -10,7 +10,7 @@ import pytest
 
 from stagewise.checkpoints import content_hash, load_chat_template, materialize, resolve
 from stagewise.errors import CheckpointError
-from stagewise.study import GGUFSource, HFSource, OpenAISource, PackagedSource
+from stagewise.evaluate.study import GGUFSource, HFSource, OpenAISource, PackagedSource
 
 
 @pytest.fixture(scope="session")

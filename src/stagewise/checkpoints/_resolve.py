@@ -13,7 +13,7 @@ from stagewise._atomic import atomic_dir, cache_root
 from stagewise.checkpoints._hash import content_hash
 from stagewise.checkpoints._templates import load_chat_template
 from stagewise.errors import CheckpointError
-from stagewise.study import (
+from stagewise.evaluate.study import (
     GGUFSource,
     HFSource,
     HubSource,

@@ -60,7 +60,7 @@ def prepare(cfg: TrainConfig, kind: RowKind, assistant_only_loss: bool, max_leng
 
     from stagewise.checkpoints import content_hash, load_chat_template, materialize
     from stagewise.checkpoints._resolve import _PACKAGED
-    from stagewise.study import PackagedSource
+    from stagewise.evaluate.study import PackagedSource
 
     base_path = materialize(cfg.base)
     tokenizer = AutoTokenizer.from_pretrained(str(base_path))
