@@ -47,6 +47,14 @@ class BwrapConfig(BaseModel):
         host_python: Also show the Python running stagewise (read-only) inside the sandbox:
             `auto` when the host has no `/usr/bin/python3` (e.g. python:3.x images keep theirs
             in `/usr/local`, which the sandbox replaces with the sample's own).
+        root: Give the command root's powers over the sandbox's own files (all capabilities
+            inside its user namespace, e.g. to rewrite a `chmod 555` file it owns). It stays
+            an unprivileged host uid: nothing outside the sample's root is gained.
+        system_writable: Make the sample's system layer (`/usr/local`, `/etc`, `/var`, `/opt`)
+            writable, as in a container; every sample has its own copy.
+        image: A host directory laid over `/` for each sample (copied into the sample's root
+            before the sample's files, so a scenario can prepare `/opt/app`, `/etc/app.conf`...).
+            Paths under the host system (`/usr/bin`, `/lib`...) cannot be replaced.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -61,6 +69,9 @@ class BwrapConfig(BaseModel):
     timeout_s: int = 120
     host_uid: int = 65534
     host_python: Literal["auto", "always", "never"] = "auto"
+    root: bool = False
+    system_writable: bool = False
+    image: str | None = None
 
 
 # Host /etc files a shell and Python need; the host's passwd/group are never shown.
@@ -77,6 +88,7 @@ SHM_BYTES = 16 * 2**20
 # /usr folders a sample may lay out itself (replacing the host's); the rest of /usr is the host's.
 SAMPLE_USR_DIRS = ("local", "src", "games", "include")
 HOST_SYSTEM = re.compile(r"^/(usr/(?!(local|src|games|include)/)|bin/|sbin/|lib(32|64|x32)?/|proc/|dev/|sys/)")
+SYSTEM_LAYER = ("/usr/local", "/etc", "/var", "/opt")
 SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -110,9 +122,14 @@ def init_root(root: Path, cfg: BwrapConfig | None = None) -> None:
     (etc / "group").write_text(GROUP)
     (etc / "hosts").write_text(HOSTS)
     (etc / "hostname").write_text("sandbox\n")
-    for d in ("usr/local/bin", "tmp", "root"):
+    for d in ("usr/local/bin", "tmp", "root", "var/tmp", "opt"):
         (root / d).mkdir(parents=True, exist_ok=True)
     (root / "tmp").chmod(0o1777)
+    if cfg is not None and cfg.image:
+        image = Path(cfg.image)
+        if not image.is_dir():
+            raise SandboxError(f"sandbox image {image} is not a directory: pass the folder to lay over /")
+        shutil.copytree(image, root, symlinks=True, dirs_exist_ok=True)
     for src, dest in python_mounts(cfg.host_python if cfg else "auto"):
         point = root / dest.lstrip("/")
         point.parent.mkdir(parents=True, exist_ok=True)
@@ -146,8 +163,14 @@ def _system_binds(root: Path) -> list[str]:
     return args
 
 
+def writable_paths(cfg: BwrapConfig) -> tuple[str, ...]:
+    """The sandbox paths a command may write (the system layer too when `system_writable`)."""
+    return (*cfg.writable, *SYSTEM_LAYER) if cfg.system_writable else cfg.writable
+
+
 def _writable(path: str, cfg: BwrapConfig) -> bool:
-    return "*" in cfg.writable or any(path == w or path.startswith(w.rstrip("/") + "/") for w in cfg.writable)
+    paths = writable_paths(cfg)
+    return "*" in paths or any(path == w or path.startswith(w.rstrip("/") + "/") for w in paths)
 
 
 def _root_binds(root: Path, cfg: BwrapConfig) -> list[str]:
@@ -189,6 +212,7 @@ def bwrap_command(root: Path, cfg: BwrapConfig, cmd: list[str], cwd: str, env: d
         *drop, *limits, "bwrap",
         "--unshare-all", "--unshare-user", "--uid", "0", "--gid", "0", "--hostname", "sandbox",
         "--die-with-parent", "--new-session", "--clearenv", *env_args,
+        *(["--cap-add", "ALL"] if cfg.root else []),
         *_system_binds(root), *_root_binds(root, cfg), *python_binds,
         "--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
         # bwrap's own / and /dev are tmpfs: read-only, so they cannot hold files (or fill memory)
