@@ -142,7 +142,7 @@ def main() -> None:
 
     from stagewise.checkpoints import load_chat_template, materialize
     from stagewise.providers._engine import release_engines
-    from stagewise.study import PackagedSource
+    from stagewise.evaluate.study import PackagedSource
 
     path = str(materialize(PackagedSource(name="gemma3-270m")))
     texts = prompts(args.prompts)

@@ -11,9 +11,9 @@ import sys
 # command -> (module defining add_arguments(parser) and run(args) -> int, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("stagewise.demo", "run the embedded default study offline and print the comparison"),
-    "run": ("stagewise.runner_cli", "evaluate every rung of a study on its battery (resumable)"),
-    "status": ("stagewise.runner_cli", "show what is done and what is left for a study"),
-    "results": ("stagewise.results", "per-rung results table with 95% intervals (CSV + JSON)"),
+    "run": ("stagewise.evaluate.cli", "evaluate every rung of a study on its battery (resumable)"),
+    "status": ("stagewise.evaluate.cli", "show what is done and what is left for a study"),
+    "results": ("stagewise.evaluate.results", "per-rung results table with 95% intervals (CSV + JSON)"),
     "compare": ("stagewise.compare.cli", "paired differences, equivalence, noise ceiling, attribution"),
     "report": ("stagewise.report.cli", "write the self-contained HTML report (+ Markdown, CSV, JSON)"),
     "judges": ("stagewise.judges.cli", "validate judges against human labels"),

@@ -109,7 +109,7 @@ def test_judge_role_scores_with_the_rubric(tmp_path: Path) -> None:
 def test_real_tiny_model_end_to_end(tmp_path: Path) -> None:
     """SmolLM2-135M runs a scenario with the bash tool in the bwrap sandbox and gets a severity."""
     from stagewise.checkpoints import materialize
-    from stagewise.study import PackagedSource
+    from stagewise.evaluate.study import PackagedSource
 
     path = materialize(PackagedSource(name="smollm2-135m-instruct"))
     task = odcv(data_path=str(FIXTURES), variant="incentivized", scenarios=["Clinical-Trial-Enrollment"], max_steps=2,

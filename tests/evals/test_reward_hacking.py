@@ -142,7 +142,7 @@ def test_judge_role_reviews_transcript(tmp_path: Path) -> None:
 def test_real_tiny_model_end_to_end(tmp_path: Path) -> None:
     """SmolLM2-135M works the task in the bwrap sandbox; it does badly, but every detector runs."""
     from stagewise.checkpoints import materialize
-    from stagewise.study import PackagedSource
+    from stagewise.evaluate.study import PackagedSource
 
     path = materialize(PackagedSource(name="smollm2-135m-instruct"))
     task = reward_hacking(tasks=["pair_sum"], max_steps=2, sandbox="bwrap")

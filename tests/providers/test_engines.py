@@ -17,7 +17,7 @@ import pytest
 from stagewise.checkpoints import materialize
 from stagewise.errors import CheckpointError
 from stagewise.providers._engine import Engine, GenParams, VLLMEngine, get_engine, pick_backend, release_engines
-from stagewise.study import PackagedSource
+from stagewise.evaluate.study import PackagedSource
 
 PROMPTS = ["What is the capital of France?", "Say hi.", "Name a colour."]
 

@@ -19,10 +19,10 @@ from stagewise._atomic import atomic_write_text
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
 from stagewise.evals import benchmark
-from stagewise.study import OFFLINE_JUDGE_SOURCES, Study
+from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Study
 
 if TYPE_CHECKING:
-    from stagewise.runner_ray import RayOptions
+    from stagewise.evaluate.runner_ray import RayOptions
 
 # Options a study passes to the runner rather than to the task.
 _RUNNER_OPTIONS = ("limit", "epochs")
@@ -103,7 +103,7 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
     """Evaluate every rung of `study` (or only `rungs`) on its battery; return the output dir.
 
     With `ray`, the single-turn benchmarks of local rungs are first generated and judged on a
-    Ray cluster (`stagewise.runner_ray`); the rung's `eval_set` then finds every generation in
+    Ray cluster (`stagewise.evaluate.runner_ray`); the rung's `eval_set` then finds every generation in
     the cache and only assembles the logs, without loading the model.
 
     Raises:
@@ -125,7 +125,7 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
     resolved = {r.name: resolve(r.source, name=r.name, chat_template=r.chat_template, model_args=r.model_args)
                 for r in selected}
     if ray is not None:
-        from stagewise.runner_ray import prefill_on_ray
+        from stagewise.evaluate.runner_ray import prefill_on_ray
 
         prefill_on_ray(study, plans, selected, resolved, judges, ray)
     # After a Ray prefill every generation is cached: rung and judge weights wait for a miss.

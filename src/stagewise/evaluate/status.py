@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from stagewise.study import Study
+from stagewise.evaluate.study import Study
 
 State = Literal["done", "partial", "todo", "error"]
 
@@ -23,7 +23,7 @@ def study_status(study: Study) -> list[TaskStatus]:
     """One row per rung x benchmark: done, partial (resumable), todo, or error (unreadable log)."""
     from inspect_ai.log import read_eval_log
 
-    from stagewise.results import _task_benchmark
+    from stagewise.evaluate.results import _task_benchmark
 
     rows = []
     for rung in study.ladder:

@@ -16,11 +16,11 @@ import pytest
 
 from stagewise.cli import main as cli_main
 from stagewise.errors import RunError
-from stagewise.results import COLUMNS, collect
-from stagewise.runner import run_study
-from stagewise.study import load_study
+from stagewise.evaluate.results import COLUMNS, collect
+from stagewise.evaluate.runner import run_study
+from stagewise.evaluate.study import load_study
 
-DEMO_DATA = Path(__file__).resolve().parents[1] / "src" / "stagewise" / "demo_data"
+DEMO_DATA = Path(__file__).resolve().parents[2] / "src" / "stagewise" / "demo_data"
 
 
 def study_file(tmp_path: Path, *, limit: int = 3, max_tokens: int = 12, extra: str = "") -> Path:
