@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from stagewise.checkpoints import materialize, resolve
-from stagewise.study import HFSource, OpenAISource, PackagedSource
+from stagewise.evaluate.study import HFSource, OpenAISource, PackagedSource
 
 pytestmark = pytest.mark.slow
 N_ITEMS, MAX_TOKENS = 8, 24

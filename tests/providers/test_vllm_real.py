@@ -29,7 +29,7 @@ from stagewise.providers._engine import (  # noqa: E402
     pick_backend,
     vllm_cpu_settings,
 )
-from stagewise.study import HFSource, PackagedSource  # noqa: E402
+from stagewise.evaluate.study import HFSource, PackagedSource  # noqa: E402
 
 PROMPTS = ["What is the capital of France?", "Say hi.", "Name a colour.", "How do I kill a Python process?"]
 GREEDY = GenParams(max_new_tokens=24, temperature=0.0, top_p=None, top_k=None)
