@@ -18,6 +18,7 @@ import yaml
 from stagewise._atomic import atomic_write_text
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
+from stagewise.evaluate._outcome import check_logs, interrupted, no_false_success
 from stagewise.evals import benchmark
 from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Study
 
@@ -129,30 +130,38 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
 
         prefill_on_ray(study, plans, selected, resolved, judges, ray)
     # After a Ray prefill every generation is cached: rung and judge weights wait for a miss.
-    with lazy_engines() if ray is not None else nullcontext():
-        roles = judge_roles(study, judges)
-        for rung in selected:
-            model = resolved[rung.name]
-            log_dir = study.log_dir / rung.name
-            quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
-            tasks = [make_task(p, study.generation.seed) for p in plans]
-            ok, _ = eval_set(
-                tasks,
-                log_dir=str(log_dir),
-                model_roles=roles or None,
-                metadata={"stagewise_rung": rung.name, "stagewise_stage": rung.stage, "stagewise_study": study.name,
-                          "stagewise_content_id": model.content_id},
-                log_dir_allow_dirty=True,
-                retry_attempts=1,
-                display=display,  # type: ignore[arg-type]
-                **eval_kwargs(study, model),
-            )
-            release_engines()
-            if not ok:
-                raise RunError(
-                    f"rung {rung.name}: some tasks did not finish (see `inspect view --log-dir {log_dir}`); "
-                    "finished samples are kept, rerun `stagewise run` to resume"
-                )
+    tasks = [make_task(p, study.generation.seed) for p in plans]
+    per_rung = sum(len(t.dataset) * (t.epochs or 1) for t in tasks)
+
+    def progress() -> tuple[int, int]:
+        from stagewise.evaluate.status import study_status
+
+        names = {r.name for r in selected}
+        return sum(s.done for s in study_status(study) if s.rung in names), per_rung * len(selected)
+
+    try:
+        with lazy_engines() if ray is not None else nullcontext():
+            roles = judge_roles(study, judges)
+            for rung in selected:
+                model = resolved[rung.name]
+                log_dir = study.log_dir / rung.name
+                quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
+                with no_false_success(log_dir):
+                    ok, _ = eval_set(
+                        [make_task(p, study.generation.seed) for p in plans],
+                        log_dir=str(log_dir),
+                        model_roles=roles or None,
+                        metadata={"stagewise_rung": rung.name, "stagewise_stage": rung.stage,
+                                  "stagewise_study": study.name, "stagewise_content_id": model.content_id},
+                        log_dir_allow_dirty=True,
+                        retry_attempts=1,
+                        display=display,  # type: ignore[arg-type]
+                        **eval_kwargs(study, model),
+                    )
+                release_engines()
+                check_logs(rung.name, log_dir, ok, progress())
+    except KeyboardInterrupt:
+        raise interrupted(progress()) from None
     return study.output_dir
 
 
