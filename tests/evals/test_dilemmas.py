@@ -119,7 +119,7 @@ def test_agentic_misalignment_is_guarded(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_real_tiny_model_end_to_end(tmp_path: Path) -> None:
     """SmolLM2-135M answers two dilemmas; both metrics come out (eval_aware always, offline)."""
     from stagewise.checkpoints import materialize
-    from stagewise.study import PackagedSource
+    from stagewise.evaluate.study import PackagedSource
 
     path = materialize(PackagedSource(name="smollm2-135m-instruct"))
     [log] = eval(dilemmas(), model="stagewise/smollm2", model_args={"path": str(path)}, max_tokens=64,

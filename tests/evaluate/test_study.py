@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from stagewise.errors import StudyError
-from stagewise.study import (
+from stagewise.evaluate.study import (
     GGUFSource,
     HFSource,
     HubSource,
@@ -51,7 +51,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_source_shorthands(text: str, expected: object) -> None:
     from pydantic import TypeAdapter
 
-    from stagewise.study import Source
+    from stagewise.evaluate.study import Source
 
     assert TypeAdapter(Source).validate_python(parse_source(text)) == expected
 

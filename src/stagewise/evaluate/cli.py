@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stagewise.study import Study, load_study
+from stagewise.evaluate.study import Study, load_study
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -48,14 +48,14 @@ def _load(args: argparse.Namespace) -> Study:
 
 
 def run_run(args: argparse.Namespace) -> int:
-    from stagewise.results import main as results_main
-    from stagewise.results import print_table
-    from stagewise.runner import run_study
+    from stagewise.evaluate.results import main as results_main
+    from stagewise.evaluate.results import print_table
+    from stagewise.evaluate.runner import run_study
 
     study = _load(args)
     ray = None
     if args.ray_address:
-        from stagewise.runner_ray import RayOptions
+        from stagewise.evaluate.runner_ray import RayOptions
 
         ray = RayOptions(address=args.ray_address, workers=args.ray_workers, gpus_per_worker=args.ray_gpus_per_worker,
                          cpus_per_worker=args.ray_cpus_per_worker, chunk_size=args.ray_chunk_size,
@@ -78,7 +78,7 @@ def run_status(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from stagewise.status import study_status
+    from stagewise.evaluate.status import study_status
 
     study = _load(args)
     rows = study_status(study)

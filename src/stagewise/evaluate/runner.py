@@ -18,11 +18,12 @@ import yaml
 from stagewise._atomic import atomic_write_text
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
+from stagewise.evaluate._outcome import check_logs, interrupted, no_false_success
 from stagewise.evals import benchmark
-from stagewise.study import OFFLINE_JUDGE_SOURCES, Study
+from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Study
 
 if TYPE_CHECKING:
-    from stagewise.runner_ray import RayOptions
+    from stagewise.evaluate.runner_ray import RayOptions
 
 # Options a study passes to the runner rather than to the task.
 _RUNNER_OPTIONS = ("limit", "epochs")
@@ -103,7 +104,7 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
     """Evaluate every rung of `study` (or only `rungs`) on its battery; return the output dir.
 
     With `ray`, the single-turn benchmarks of local rungs are first generated and judged on a
-    Ray cluster (`stagewise.runner_ray`); the rung's `eval_set` then finds every generation in
+    Ray cluster (`stagewise.evaluate.runner_ray`); the rung's `eval_set` then finds every generation in
     the cache and only assembles the logs, without loading the model.
 
     Raises:
@@ -125,34 +126,42 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
     resolved = {r.name: resolve(r.source, name=r.name, chat_template=r.chat_template, model_args=r.model_args)
                 for r in selected}
     if ray is not None:
-        from stagewise.runner_ray import prefill_on_ray
+        from stagewise.evaluate.runner_ray import prefill_on_ray
 
         prefill_on_ray(study, plans, selected, resolved, judges, ray)
     # After a Ray prefill every generation is cached: rung and judge weights wait for a miss.
-    with lazy_engines() if ray is not None else nullcontext():
-        roles = judge_roles(study, judges)
-        for rung in selected:
-            model = resolved[rung.name]
-            log_dir = study.log_dir / rung.name
-            quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
-            tasks = [make_task(p, study.generation.seed) for p in plans]
-            ok, _ = eval_set(
-                tasks,
-                log_dir=str(log_dir),
-                model_roles=roles or None,
-                metadata={"stagewise_rung": rung.name, "stagewise_stage": rung.stage, "stagewise_study": study.name,
-                          "stagewise_content_id": model.content_id},
-                log_dir_allow_dirty=True,
-                retry_attempts=1,
-                display=display,  # type: ignore[arg-type]
-                **eval_kwargs(study, model),
-            )
-            release_engines()
-            if not ok:
-                raise RunError(
-                    f"rung {rung.name}: some tasks did not finish (see `inspect view --log-dir {log_dir}`); "
-                    "finished samples are kept, rerun `stagewise run` to resume"
-                )
+    tasks = [make_task(p, study.generation.seed) for p in plans]
+    per_rung = sum(len(t.dataset) * (t.epochs or 1) for t in tasks)
+
+    def progress() -> tuple[int, int]:
+        from stagewise.evaluate.status import study_status
+
+        names = {r.name for r in selected}
+        return sum(s.done for s in study_status(study) if s.rung in names), per_rung * len(selected)
+
+    try:
+        with lazy_engines() if ray is not None else nullcontext():
+            roles = judge_roles(study, judges)
+            for rung in selected:
+                model = resolved[rung.name]
+                log_dir = study.log_dir / rung.name
+                quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
+                with no_false_success(log_dir):
+                    ok, _ = eval_set(
+                        [make_task(p, study.generation.seed) for p in plans],
+                        log_dir=str(log_dir),
+                        model_roles=roles or None,
+                        metadata={"stagewise_rung": rung.name, "stagewise_stage": rung.stage,
+                                  "stagewise_study": study.name, "stagewise_content_id": model.content_id},
+                        log_dir_allow_dirty=True,
+                        retry_attempts=1,
+                        display=display,  # type: ignore[arg-type]
+                        **eval_kwargs(study, model),
+                    )
+                release_engines()
+                check_logs(rung.name, log_dir, ok, progress())
+    except KeyboardInterrupt:
+        raise interrupted(progress()) from None
     return study.output_dir
 
 

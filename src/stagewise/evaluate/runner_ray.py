@@ -42,7 +42,7 @@ from stagewise._atomic import atomic_write_text
 from stagewise.checkpoints import ResolvedModel
 from stagewise.errors import RunError
 from stagewise.evals import benchmark
-from stagewise.study import Rung, Study
+from stagewise.evaluate.study import Rung, Study
 
 # Environment the workers need to behave like the driver (offline hub, passive OpenMP threads).
 _FORWARD_ENV = ("STAGEWISE_CACHE", "HF_HUB_OFFLINE", "HF_HOME", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
@@ -76,7 +76,7 @@ def prefill_on_ray(study: Study, plans: list[Any], rungs: list[Rung], resolved: 
     from tqdm import tqdm
 
     from stagewise.providers._cache import GenerationCache
-    from stagewise.runner import make_task
+    from stagewise.evaluate.runner import make_task
 
     stats = RayStats()
     t0 = time.monotonic()
@@ -209,7 +209,7 @@ class _Replayer:
         os.environ["STAGEWISE_GEN_CACHE"] = str(self.tmp / "generations.sqlite")
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from stagewise.providers._cache import GenerationCache
-        from stagewise.runner import judge_roles
+        from stagewise.evaluate.runner import judge_roles
 
         self.cache = GenerationCache()
         self.watermark = 0
@@ -223,7 +223,7 @@ class _Replayer:
         import pandas as pd
         from inspect_ai import eval as inspect_eval
 
-        from stagewise.runner import eval_kwargs, make_task
+        from stagewise.evaluate.runner import eval_kwargs, make_task
 
         out = []
         for bench, ids, score, marker in zip(batch["benchmark"], batch["ids"], batch["score"], batch["marker"]):

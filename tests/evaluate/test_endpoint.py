@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from stagewise.results import collect
-from stagewise.runner import run_study
-from stagewise.study import load_study
+from stagewise.evaluate.results import collect
+from stagewise.evaluate.runner import run_study
+from stagewise.evaluate.study import load_study
 
-DEMO_DATA = Path(__file__).resolve().parents[1] / "src" / "stagewise" / "demo_data"
+DEMO_DATA = Path(__file__).resolve().parents[2] / "src" / "stagewise" / "demo_data"
 REFUSAL = "I'm sorry, but I can't help with that."
 
 

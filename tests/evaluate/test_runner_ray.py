@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from stagewise.results import collect
-from stagewise.runner import run_study
-from stagewise.study import load_study
+from stagewise.evaluate.results import collect
+from stagewise.evaluate.runner import run_study
+from stagewise.evaluate.study import load_study
 
 ray = pytest.importorskip("ray")
 
-DEMO_DATA = Path(__file__).resolve().parents[1] / "src" / "stagewise" / "demo_data"
+DEMO_DATA = Path(__file__).resolve().parents[2] / "src" / "stagewise" / "demo_data"
 
 
 def _study(tmp_path: Path, out: str) -> Path:
@@ -56,7 +56,7 @@ def local_ray():
 @pytest.mark.slow
 def test_ray_replay_and_judging_match_the_in_process_run(tmp_path, monkeypatch, capsys, local_ray):
     from stagewise.providers import _cache, _engine
-    from stagewise.runner_ray import RayOptions
+    from stagewise.evaluate.runner_ray import RayOptions
 
     # In-process reference run, with its own generation cache.
     monkeypatch.setattr(_cache, "cache_root", lambda: tmp_path / "cache-local")
@@ -103,7 +103,7 @@ def test_ray_replay_and_judging_match_the_in_process_run(tmp_path, monkeypatch, 
 def test_a_failing_worker_is_one_line_and_keeps_nothing_half_done(tmp_path, monkeypatch, local_ray):
     from stagewise.errors import RunError
     from stagewise.providers import _cache
-    from stagewise.runner_ray import RayOptions
+    from stagewise.evaluate.runner_ray import RayOptions
 
     monkeypatch.setattr(_cache, "cache_root", lambda: tmp_path / "cache")
     study = load_study(_study(tmp_path, "fail"))

@@ -20,7 +20,7 @@ from stagewise._atomic import atomic_write_bytes, atomic_write_text
 from stagewise.compare._stats import wilson_interval
 from stagewise.errors import RunError
 from stagewise.evals import BENCHMARKS
-from stagewise.study import Study, load_study
+from stagewise.evaluate.study import Study, load_study
 
 COLUMNS = ["rung", "stage", "rung_index", "benchmark", "metric", "item_id", "epoch", "value", "judge"]
 Z95 = 1.959963984540054
