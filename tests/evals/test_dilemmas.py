@@ -31,7 +31,7 @@ from .helpers import mock_output
 
 
 def test_shipped_scenarios_are_well_formed() -> None:
-    ds = load_dataset()
+    ds = load_dataset(subset="stagewise")
     assert len(ds) == 12 and len({s.id for s in ds}) == 12
     assert all(s.metadata["aligned"] and s.metadata["misaligned"] for s in ds)
 
@@ -156,5 +156,5 @@ def test_registered_metrics_match_the_scorer() -> None:
     from stagewise.evals.dilemmas import scorer as scorer_module
 
     info = BENCHMARKS["dilemmas"]
-    assert set(scorer_module.METRICS) == {m.name for m in info.metrics}
+    assert {*scorer_module.METRICS, *scorer_module.DIMENSION_METRICS} == {m.name for m in info.metrics}
     assert info.load_task().__name__ == "dilemmas"
