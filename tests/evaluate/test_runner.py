@@ -107,6 +107,7 @@ def test_killed_run_resumes_without_recomputing(tmp_path: Path) -> None:
     assert {k: after[k] for k in done} == done, "a generation finished before the kill was recomputed"
     df = collect(tmp_path / "out")
     assert df.groupby("benchmark").item_id.nunique().to_dict() == {"xstest": 6, "strongreject": 6}
+    assert len(list((tmp_path / "out" / "logs" / "smol").glob("*.eval"))) == 2, "crashed attempts are moved aside"
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -144,6 +145,8 @@ def test_interrupt_stops_says_how_far_and_resumes(tmp_path: Path, signum: int, c
         after = cache_rows(tmp_path)
         assert len(after) == 12 and {k: after[k] for k in done} == done
         assert all(r.state == "done" for r in study_status(load_study(path)))
+        logs = sorted((tmp_path / "out" / "logs" / "smol").glob("*.eval"))
+        assert len(logs) == 2, "one log per task"
 
 
 def test_changed_settings_on_a_finished_folder_are_refused(tmp_path: Path) -> None:

@@ -94,3 +94,30 @@ def _error_parts(message: str) -> tuple[str, str]:
         if found and head.isidentifier():
             return head, rest.rstrip(")").strip("'\"") if sep == "(" else rest
     return "Error", first
+
+
+def set_aside_superseded(log_dir: Path, aside: Path) -> list[Path]:
+    """Move the logs of crashed or cancelled attempts to `aside` once a later attempt of the same task
+    succeeded (it recovered their samples), so `inspect view` and readers see one log per task."""
+    import shutil
+
+    from inspect_ai.log import read_eval_log
+
+    headers: list[tuple[Path, Any]] = []
+    for f in sorted(log_dir.glob("*.eval")):
+        try:
+            headers.append((f, read_eval_log(str(f), header_only=True)))
+        except Exception:  # noqa: BLE001 - unreadable logs are quarantined by the next run
+            continue
+    newest = {}
+    for f, h in headers:
+        if h.eval.task not in newest or h.eval.created > newest[h.eval.task][1].eval.created:
+            newest[h.eval.task] = (f, h)
+    moved = []
+    for f, h in headers:
+        best_file, best = newest[h.eval.task]
+        if f != best_file and best.status == "success" and h.status != "success":
+            aside.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(f), aside / f.name)
+            moved.append(aside / f.name)
+    return moved

@@ -19,7 +19,7 @@ from stagewise._atomic import atomic_write_text
 from stagewise._lock import hold
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
-from stagewise.evaluate._outcome import check_logs, interrupted, no_false_success
+from stagewise.evaluate._outcome import check_logs, interrupted, no_false_success, set_aside_superseded
 from stagewise.evaluate._options import RUNNER_OPTIONS, check_options
 from stagewise.evaluate._settings import refuse_changed_settings
 from stagewise.evals import benchmark
@@ -171,6 +171,7 @@ def _run_locked(study: Study, plans: list[TaskPlan], selected: list[Any], displa
                     )
                 release_engines()
                 check_logs(rung.name, log_dir, ok, progress(), endpoint=model.base_url)
+                set_aside_superseded(log_dir, study.output_dir / "superseded-logs" / rung.name)
     except KeyboardInterrupt:
         raise interrupted(progress()) from None
 
