@@ -9,7 +9,7 @@ that finished before the kill, so no finished sample is recomputed.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,13 +19,12 @@ from stagewise._atomic import atomic_write_text
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
 from stagewise.evals import benchmark
-from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Study
+from stagewise.evals._spec import RUNNER_OPTIONS
+from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Rung, Study
 
 if TYPE_CHECKING:
     from stagewise.evaluate.runner_ray import RayOptions
 
-# Options a study passes to the runner rather than to the task.
-_RUNNER_OPTIONS = ("limit", "epochs")
 
 
 @dataclass(frozen=True)
@@ -36,6 +35,9 @@ class TaskPlan:
     task_args: dict[str, Any]
     limit: int | None
     epochs: int
+    # What the log records about how it was made (eval.metadata, see `task_metadata`).
+    options: dict[str, Any] = field(default_factory=dict)
+    judge: dict[str, Any] | None = None
 
 
 def plan_tasks(study: Study) -> list[TaskPlan]:
@@ -43,7 +45,7 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
     plans = []
     for name, opts in study.benchmarks.items():
         info = benchmark(name)
-        args = {k: v for k, v in opts.items() if k not in _RUNNER_OPTIONS}
+        args = {k: v for k, v in opts.items() if k not in RUNNER_OPTIONS}
         role = args.pop("judge", "grader")
         if role is not None and role not in study.judges:
             raise RunError(
@@ -61,7 +63,9 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
             args["judge"] = role
         if "data_path" not in args and study.data_dir is not None:
             args["data_path"] = str(study.data_dir / name)
-        plans.append(TaskPlan(name, args, opts.get("limit", study.limit), int(opts.get("epochs", study.epochs))))
+        judge = None if role is None else {"role": role, **study.judges[role].source.model_dump(mode="json")}
+        plans.append(TaskPlan(name, args, opts.get("limit", study.limit), int(opts.get("epochs", study.epochs)),
+                              options=dict(opts), judge=judge))
     return plans
 
 
@@ -135,13 +139,12 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
             model = resolved[rung.name]
             log_dir = study.log_dir / rung.name
             quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
-            tasks = [make_task(p, study.generation.seed) for p in plans]
+            tasks = [make_task(p, study.generation.seed) for p in rung_plans(study, rung, plans)]
             ok, _ = eval_set(
                 tasks,
                 log_dir=str(log_dir),
                 model_roles=roles or None,
-                metadata={"stagewise_rung": rung.name, "stagewise_stage": rung.stage, "stagewise_study": study.name,
-                          "stagewise_content_id": model.content_id},
+                metadata=rung_metadata(study, rung, model),
                 log_dir_allow_dirty=True,
                 retry_attempts=1,
                 display=display,  # type: ignore[arg-type]
@@ -154,6 +157,24 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
                     "finished samples are kept, rerun `stagewise run` to resume"
                 )
     return study.output_dir
+
+
+def rung_plans(study: Study, rung: Rung, plans: list[TaskPlan]) -> list[TaskPlan]:
+    """The plans as `rung` runs them: a production rung runs `noise_epochs` epochs (the noise ceiling)."""
+    if rung.stage != "production" or not study.noise_epochs:
+        return plans
+    return [replace(p, epochs=max(p.epochs, study.noise_epochs)) for p in plans]
+
+
+def rung_metadata(study: Study, rung: Rung, model: ResolvedModel) -> dict[str, Any]:
+    """What every log of `rung` records in eval.metadata (`make_task` adds the per-benchmark part)."""
+    return {"stagewise_rung": rung.name, "stagewise_stage": rung.stage, "stagewise_study": study.name,
+            "stagewise_source": rung.source.model_dump(mode="json"), "stagewise_content_id": model.content_id}
+
+
+def task_metadata(plan: TaskPlan) -> dict[str, Any]:
+    """The per-benchmark part of a log's eval.metadata: benchmark key, study options, judge."""
+    return {"stagewise_benchmark": plan.benchmark, "stagewise_options": plan.options, "stagewise_judge": plan.judge}
 
 
 def eval_kwargs(study: Study, model: ResolvedModel, extra_model_args: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -181,13 +202,14 @@ def make_task(plan: TaskPlan, seed: int) -> Any:
     task = benchmark(plan.benchmark).load_task()(**plan.task_args)
     # Keep the task's own epoch reducer (a bare int would reset it to `mean`, which reads None as 0).
     epochs = Epochs(plan.epochs, task.epochs_reducer)
+    meta = {**(task.metadata or {}), **task_metadata(plan)}
     if plan.limit and plan.limit < len(task.dataset):
         # A seeded shuffle before the cut: upstream files are ordered by category, so the first
         # N items would all be one kind. Same seed -> same items on every rung (pairing).
         dataset = task.dataset
         dataset.shuffle(seed=seed)
-        return task_with(task, dataset=dataset[: plan.limit], epochs=epochs)
-    return task_with(task, epochs=epochs)
+        return task_with(task, dataset=dataset[: plan.limit], epochs=epochs, metadata=meta)
+    return task_with(task, epochs=epochs, metadata=meta)
 
 
 def _local_concurrency(model: ResolvedModel) -> dict[str, Any]:

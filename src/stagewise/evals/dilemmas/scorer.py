@@ -17,6 +17,7 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from stagewise.evals._metrics import present_mean
+from stagewise.evals.dilemmas.meta import BENCHMARK
 from stagewise.evals.dilemmas.prompts import (
     AWARENESS_KEYWORDS,
     AWARENESS_PROMPT,
@@ -24,7 +25,7 @@ from stagewise.evals.dilemmas.prompts import (
 )
 from stagewise.judges.llm import ask_judge, render_rubric
 
-METRICS = ("misaligned", "eval_aware")
+METRICS = BENCHMARK.metric_names  # declared in meta.py
 
 
 def _json(reply: str) -> dict[str, Any] | None:
