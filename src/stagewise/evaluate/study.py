@@ -83,7 +83,8 @@ class OpenAISource(_Strict):
     base_url: str
     model: str
     api_key_env: str | None = None
-    # Declared weights revision: part of the generation-cache key (remote weights cannot be hashed).
+    # Declared weights revision, recorded in each log's `stagewise_content_id` (remote weights cannot be
+    # hashed, and endpoint generations are not cached by stagewise).
     revision: str | None = None
 
 

@@ -110,7 +110,11 @@ def main(
     the comparison options are then ignored.
     """
     study_dir = Path(study_dir)
-    c = comparison or _comparison(study_dir, pairs, n_boot, seed, confidence, alpha)
+    if comparison is not None:
+        c = comparison
+        save(c, study_dir / "results")
+    else:
+        c = _comparison(study_dir, pairs, n_boot, seed, confidence, alpha)
     wanted = {(g.metric.partition("/")[0], i) for g in c.agreement for i, _, _ in g.disagreements}
     texts = read_texts(study_dir / "logs", wanted)
     judges = load_judges(study_dir / "results" / "judges.json")
