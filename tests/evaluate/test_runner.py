@@ -121,6 +121,43 @@ def test_killed_run_resumes_without_recomputing(tmp_path: Path) -> None:
     assert df.groupby("benchmark").item_id.nunique().to_dict() == {"xstest": 6, "strongreject": 6}
 
 
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_stops_says_how_far_and_resumes(tmp_path: Path, signum: int, code: int) -> None:
+    path = study_file(tmp_path, limit=6, max_tokens=48)
+    env = {**os.environ, "STAGEWISE_CACHE": str(tmp_path / "gencache")}
+    from stagewise._atomic import cache_root
+
+    (tmp_path / "gencache").mkdir()
+    os.symlink(cache_root() / "checkpoints", tmp_path / "gencache" / "checkpoints")
+    cmd = [sys.executable, "-m", "stagewise.cli", "run", str(path), "--display", "plain"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 240
+    while len(cache_rows(tmp_path)) < 3:
+        assert proc.poll() is None, "run ended before it could be interrupted"
+        assert time.monotonic() < deadline, "no generations within 4 minutes"
+        time.sleep(0.2)
+    sent = time.monotonic()
+    proc.send_signal(signum)
+    output, _ = proc.communicate(timeout=60)
+    assert time.monotonic() - sent < 30, "the run must stop within seconds"
+    assert proc.returncode == code, output[-2000:]
+    last = output.strip().splitlines()[-1]
+    assert last.startswith("interrupted after ") and last.split()[4] == "12" and "rerun" in last
+    assert 3 <= int(last.split()[2]) < 12
+    assert "Completed all tasks" not in output and "terminate called" not in output and "Traceback" not in output
+    from stagewise.evaluate.status import study_status
+
+    rows = study_status(load_study(path))
+    assert sum(r.done for r in rows) == int(last.split()[2]), "cancelled samples are not counted as done"
+    assert any(r.state != "done" for r in rows)
+    if signum == signal.SIGTERM:
+        done = cache_rows(tmp_path)
+        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+        after = cache_rows(tmp_path)
+        assert len(after) == 12 and {k: after[k] for k in done} == done
+        assert all(r.state == "done" for r in study_status(load_study(path)))
+
+
 def test_corrupt_log_is_reported_then_recomputed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     study = load_study(study_file(tmp_path, limit=2))
     out = run_study(study, display="none")

@@ -18,6 +18,7 @@ import yaml
 from stagewise._atomic import atomic_write_text
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
+from stagewise.evaluate._outcome import check_logs, interrupted, no_false_success
 from stagewise.evals import benchmark
 from stagewise.evals._spec import RUNNER_OPTIONS
 from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Rung, Study
@@ -133,29 +134,37 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
 
         prefill_on_ray(study, plans, selected, resolved, judges, ray)
     # After a Ray prefill every generation is cached: rung and judge weights wait for a miss.
-    with lazy_engines() if ray is not None else nullcontext():
-        roles = judge_roles(study, judges)
-        for rung in selected:
-            model = resolved[rung.name]
-            log_dir = study.log_dir / rung.name
-            quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
-            tasks = [make_task(p, study.generation.seed) for p in rung_plans(study, rung, plans)]
-            ok, _ = eval_set(
-                tasks,
-                log_dir=str(log_dir),
-                model_roles=roles or None,
-                metadata=rung_metadata(study, rung, model),
-                log_dir_allow_dirty=True,
-                retry_attempts=1,
-                display=display,  # type: ignore[arg-type]
-                **eval_kwargs(study, model),
-            )
-            release_engines()
-            if not ok:
-                raise RunError(
-                    f"rung {rung.name}: some tasks did not finish (see `inspect view --log-dir {log_dir}`); "
-                    "finished samples are kept, rerun `stagewise run` to resume"
-                )
+    sizes = {p.benchmark: len(make_task(p, study.generation.seed).dataset) for p in plans}
+    total = sum(sizes[p.benchmark] * p.epochs for r in selected for p in rung_plans(study, r, plans))
+
+    def progress() -> tuple[int, int]:
+        from stagewise.evaluate.status import study_status
+
+        names = {r.name for r in selected}
+        return sum(s.done for s in study_status(study) if s.rung in names), total
+
+    try:
+        with lazy_engines() if ray is not None else nullcontext():
+            roles = judge_roles(study, judges)
+            for rung in selected:
+                model = resolved[rung.name]
+                log_dir = study.log_dir / rung.name
+                quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
+                with no_false_success(log_dir):
+                    ok, _ = eval_set(
+                        [make_task(p, study.generation.seed) for p in rung_plans(study, rung, plans)],
+                        log_dir=str(log_dir),
+                        model_roles=roles or None,
+                        metadata=rung_metadata(study, rung, model),
+                        log_dir_allow_dirty=True,
+                        retry_attempts=1,
+                        display=display,  # type: ignore[arg-type]
+                        **eval_kwargs(study, model),
+                    )
+                release_engines()
+                check_logs(rung.name, log_dir, ok, progress())
+    except KeyboardInterrupt:
+        raise interrupted(progress()) from None
     return study.output_dir
 
 

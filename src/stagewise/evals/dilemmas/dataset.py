@@ -20,6 +20,7 @@ from inspect_ai.model import (
     ChatMessageUser,
 )
 
+from stagewise._atomic import read_utf8
 from stagewise.errors import StagewiseError
 from stagewise.evals.reward_hacking.dataset import no_local_copy
 
@@ -38,10 +39,13 @@ def read_scenarios(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise DilemmaDataError(f"dilemma scenarios file {path} not found: pass data_path=<file.jsonl>")
     rows = []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
+    for n, line in enumerate(read_utf8(path, "dilemma scenarios file").splitlines(), 1):
         if not line.strip():
             continue
-        row = json.loads(line)
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DilemmaDataError(f"{path}:{n} is not valid JSON ({e.msg}); one JSON object per line") from None
         missing = [k for k in REQUIRED if not row.get(k)]
         if missing:
             raise DilemmaDataError(f"{path}:{n} ({row.get('id', '?')}) lacks {', '.join(missing)}")
