@@ -33,7 +33,9 @@ def test_task_follows_contract(name):
     assert params["data_path"].default is None and params["judge"].default is None
     # The options a study may set are exactly the task's parameters plus the runner's.
     assert set(info.options) == set(params) | {"limit", "epochs"}
-    assert importlib.import_module(f"stagewise.evals.{name}.scorer").METRICS == info.metric_names
+    scorer = importlib.import_module(f"stagewise.evals.{name}.scorer")
+    # dilemmas splits its declared metrics into the core pair and the optional Petri dimensions
+    assert (*scorer.METRICS, *getattr(scorer, "DIMENSION_METRICS", ())) == info.metric_names
     assert len(set(info.metric_names)) == len(info.metric_names)
 
 

@@ -80,10 +80,18 @@ class BenchmarkInfo:
         """Validate a study's options for this benchmark; raise ValueError naming the bad one."""
         from pydantic import TypeAdapter, ValidationError
 
+        import difflib
+
         valid = self.options
         for key, value in opts.items():
             if key not in valid:
-                raise ValueError(f"{self.name}: unknown option {key!r}; valid options: {', '.join(valid)}")
+                close = difflib.get_close_matches(key, list(valid), n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise ValueError(f"{self.name}: unknown option {key!r}; {hint}valid options: {', '.join(valid)}")
+            if key in RUNNER_OPTIONS and value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                                                or value < 1):
+                fix = "remove it to run every item" if key == "limit" else "use 1 or more"
+                raise ValueError(f"{self.name}.{key} must be a whole number >= 1, got {value!r}; {fix}")
             try:
                 TypeAdapter(valid[key]).validate_python(value, strict=True)
             except ValidationError as e:
