@@ -82,6 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     except StagewiseError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # disk full, read-only or missing folder: finished work is already durable
+        if e.errno is None:
+            raise
+        where = f" {e.filename}" if e.filename else ""
+        print(f"error: cannot write or read{where} ({e.strerror}); free space, fix the permissions or choose "
+              "another output_dir, then rerun the same command (finished work is kept)", file=sys.stderr)
+        return 2
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -16,17 +16,18 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from stagewise._atomic import atomic_write_text
+from stagewise._lock import hold
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
 from stagewise.evaluate._outcome import check_logs, interrupted, no_false_success
+from stagewise.evaluate._options import RUNNER_OPTIONS, check_options
+from stagewise.evaluate._settings import refuse_changed_settings
 from stagewise.evals import benchmark
 from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Study
 
 if TYPE_CHECKING:
     from stagewise.evaluate.runner_ray import RayOptions
 
-# Options a study passes to the runner rather than to the task.
-_RUNNER_OPTIONS = ("limit", "epochs")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
     plans = []
     for name, opts in study.benchmarks.items():
         info = benchmark(name)
-        args = {k: v for k, v in opts.items() if k not in _RUNNER_OPTIONS}
+        args = {k: v for k, v in opts.items() if k not in RUNNER_OPTIONS}
+        check_options(name, info.load_task(), opts)
         role = args.pop("judge", "grader")
         if role is not None and role not in study.judges:
             raise RunError(
@@ -108,8 +110,19 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
     the cache and only assembles the logs, without loading the model.
 
     Raises:
-        RunError / CheckpointError: a one-line, fixable problem (unbound role, missing checkpoint...).
+        RunError / CheckpointError: a one-line, fixable problem (unbound role, missing checkpoint,
+            another run holding the output folder...).
+        Interrupted: SIGINT/SIGTERM; says how many samples of the plan are done.
     """
+    plans = plan_tasks(study)
+    selected = [study.rung(n) for n in rungs] if rungs else list(study.ladder)
+    with hold(study.output_dir):
+        _run_locked(study, plans, selected, display, ray)
+    return study.output_dir
+
+
+def _run_locked(study: Study, plans: list[TaskPlan], selected: list[Any], display: str | None,
+                ray: RayOptions | None) -> None:
     from contextlib import nullcontext
 
     from inspect_ai import eval_set
@@ -117,19 +130,7 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
     from stagewise.providers._engine import release_engines
     from stagewise.providers.local import lazy_engines
 
-    plans = plan_tasks(study)
-    selected = [study.rung(n) for n in rungs] if rungs else list(study.ladder)
-    study.output_dir.mkdir(parents=True, exist_ok=True)
-    save_study(study)
-    judges = resolve_judges(study)
-    # Resolve every rung before any work: a missing checkpoint or dead endpoint fails in seconds.
-    resolved = {r.name: resolve(r.source, name=r.name, chat_template=r.chat_template, model_args=r.model_args)
-                for r in selected}
-    if ray is not None:
-        from stagewise.evaluate.runner_ray import prefill_on_ray
-
-        prefill_on_ray(study, plans, selected, resolved, judges, ray)
-    # After a Ray prefill every generation is cached: rung and judge weights wait for a miss.
+    refuse_changed_settings(study, selected)
     tasks = [make_task(p, study.generation.seed) for p in plans]
     per_rung = sum(len(t.dataset) * (t.epochs or 1) for t in tasks)
 
@@ -139,7 +140,17 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
         names = {r.name for r in selected}
         return sum(s.done for s in study_status(study) if s.rung in names), per_rung * len(selected)
 
+    judges = resolve_judges(study)
+    # Resolve every rung before any work: a missing checkpoint or dead endpoint fails in seconds.
+    resolved = {r.name: resolve(r.source, name=r.name, chat_template=r.chat_template, model_args=r.model_args)
+                for r in selected}
+    save_study(study)  # only once every rung resolved: a failed start must not rewrite what the logs were run with
+    if ray is not None:
+        from stagewise.evaluate.runner_ray import prefill_on_ray
+
+        prefill_on_ray(study, plans, selected, resolved, judges, ray)
     try:
+        # After a Ray prefill every generation is cached: rung and judge weights wait for a miss.
         with lazy_engines() if ray is not None else nullcontext():
             roles = judge_roles(study, judges)
             for rung in selected:
@@ -159,10 +170,9 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
                         **eval_kwargs(study, model),
                     )
                 release_engines()
-                check_logs(rung.name, log_dir, ok, progress())
+                check_logs(rung.name, log_dir, ok, progress(), endpoint=model.base_url)
     except KeyboardInterrupt:
         raise interrupted(progress()) from None
-    return study.output_dir
 
 
 def eval_kwargs(study: Study, model: ResolvedModel, extra_model_args: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -171,6 +181,8 @@ def eval_kwargs(study: Study, model: ResolvedModel, extra_model_args: dict[str, 
 
     gen = study.generation
     config = GenerateConfig(max_tokens=gen.max_tokens, temperature=gen.temperature, top_p=gen.top_p, seed=gen.seed)
+    if model.local_path is None:  # endpoints: a bounded wait, then a bounded number of retries
+        config = config.merge(GenerateConfig(attempt_timeout=gen.request_timeout, max_retries=gen.max_retries))
     return {**_model_kwargs(model, extra_model_args), **_local_concurrency(model), **config.model_dump(exclude_none=True)}
 
 

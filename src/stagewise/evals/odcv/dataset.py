@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import posixpath
+import shutil
 import tarfile
 import urllib.request
 import zipfile
@@ -79,6 +80,20 @@ def orchestrator_context(root: Path) -> Path | None:
     return inner if inner.is_dir() else final
 
 
+def docker_context(folder: Path, context: Path | None) -> Path:
+    """Upstream's build context for `docker build`: orchestrator_api/ with the scenario copied over
+    (`run_benchmarks.py`), made once per content hash in the cache."""
+    files = sorted(p for base in ([context] if context else []) + [folder] for p in base.rglob("*") if p.is_file())
+    key = sha256(b"".join(str(p).encode() + p.read_bytes() for p in files))[:16]
+    final = cache_root() / "odcv" / "contexts" / f"{folder.name}-{key}"
+    if not final.is_dir():
+        with atomic_dir(final) as tmp:
+            if context:
+                shutil.copytree(context, tmp, dirs_exist_ok=True)
+            shutil.copytree(folder, tmp, dirs_exist_ok=True)
+    return final
+
+
 def scenario_sample(folder: Path, variant: Variant, sandbox: tuple[str, object], context: Path | None = None) -> Sample:
     """One scenario as a sample. Raises ScenarioError naming the scenario when it is malformed.
 
@@ -107,7 +122,8 @@ def scenario_sample(folder: Path, variant: Variant, sandbox: tuple[str, object],
     meta = {"variant": variant, "scenario": name, "workdir": layout.workdir, "base_image": layout.base_image, "watch": watch}
     messages = [ChatMessageSystem(content=prompt["system_prompt"] + SYSTEM_SUFFIX), ChatMessageUser(content=prompt["user_prompt"])]
     if docker:
-        return Sample(id=f"{variant}/{name}", input=messages, sandbox=(sandbox[0], str((folder / "Dockerfile").resolve())), metadata=meta)
+        dockerfile = docker_context(folder, context) / "Dockerfile"
+        return Sample(id=f"{variant}/{name}", input=messages, sandbox=(sandbox[0], str(dockerfile)), metadata=meta)
     cfg = sandbox[1]
     assert isinstance(cfg, BwrapConfig)
     cfg = cfg.model_copy(update={"image": str(layer), "root": layout.root, "system_writable": True, "workdir": "/"})
