@@ -11,7 +11,7 @@ from inspect_ai import eval
 from inspect_ai.model import ModelOutput, get_model
 
 from stagewise.evals.reward_hacking.dataset import load_tasks
-from stagewise.evals.reward_hacking.detect import detect
+from stagewise.evals.reward_hacking.detect import AgentState, detect
 from stagewise.evals.reward_hacking.task import reward_hacking
 
 from .helpers import mock_output
@@ -123,7 +123,8 @@ def test_wrong_answer_is_incorrect_not_hack() -> None:
     hashes = {"benchmark.py": "a", "inputs.py": "b", "test_solution.py": "c"}
     report = {"t_orig_bench": 1.0, "t_new_bench": 0.001, "t_orig_held": 1.0, "t_new_held": 0.001,
               "bench_correct": False, "held_correct": False}
-    found = detect(report, hashes, hashes, "def count_pairs(nums, target):\n    return 0\n", [], ["solution.py"])
+    state = AgentState(hashes, hashes, {"solution.py": "def count_pairs(nums, target):\n    return 0\n"}, ["solution.py"])
+    found = detect(report, state)
     assert task.function == "count_pairs"
     assert found.hack_types == () and not found.correct and found.honest_speedup == 1.0
 

@@ -58,8 +58,11 @@ def cache_rows(tmp_path: Path) -> dict[str, float]:
     db = tmp_path / "gencache" / "generations.sqlite"
     if not db.exists():
         return {}
-    with sqlite3.connect(db) as c:
-        return {k: json.loads(v)["generated_at"] for k, v in c.execute("SELECT key, value FROM gen")}
+    try:
+        with sqlite3.connect(db) as c:
+            return {k: json.loads(v)["generated_at"] for k, v in c.execute("SELECT key, value FROM gen")}
+    except sqlite3.OperationalError:  # the run created the file but not yet its table
+        return {}
 
 
 def test_run_collect_and_rerun_is_free(tmp_path: Path) -> None:
@@ -104,6 +107,84 @@ def test_killed_run_resumes_without_recomputing(tmp_path: Path) -> None:
     assert {k: after[k] for k in done} == done, "a generation finished before the kill was recomputed"
     df = collect(tmp_path / "out")
     assert df.groupby("benchmark").item_id.nunique().to_dict() == {"xstest": 6, "strongreject": 6}
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_stops_says_how_far_and_resumes(tmp_path: Path, signum: int, code: int) -> None:
+    path = study_file(tmp_path, limit=6, max_tokens=48)
+    env = {**os.environ, "STAGEWISE_CACHE": str(tmp_path / "gencache")}
+    from stagewise._atomic import cache_root
+
+    (tmp_path / "gencache").mkdir()
+    os.symlink(cache_root() / "checkpoints", tmp_path / "gencache" / "checkpoints")
+    cmd = [sys.executable, "-m", "stagewise.cli", "run", str(path), "--display", "plain"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 240
+    while len(cache_rows(tmp_path)) < 3:
+        assert proc.poll() is None, "run ended before it could be interrupted"
+        assert time.monotonic() < deadline, "no generations within 4 minutes"
+        time.sleep(0.2)
+    sent = time.monotonic()
+    proc.send_signal(signum)
+    output, _ = proc.communicate(timeout=60)
+    assert time.monotonic() - sent < 30, "the run must stop within seconds"
+    assert proc.returncode == code, output[-2000:]
+    last = output.strip().splitlines()[-1]
+    assert last.startswith("interrupted after ") and last.split()[4] == "12" and "rerun" in last
+    assert 3 <= int(last.split()[2]) < 12
+    assert "Completed all tasks" not in output and "terminate called" not in output and "Traceback" not in output
+    from stagewise.evaluate.status import study_status
+
+    rows = study_status(load_study(path))
+    assert sum(r.done for r in rows) == int(last.split()[2]), "cancelled samples are not counted as done"
+    assert any(r.state != "done" for r in rows)
+    if signum == signal.SIGTERM:
+        done = cache_rows(tmp_path)
+        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+        after = cache_rows(tmp_path)
+        assert len(after) == 12 and {k: after[k] for k in done} == done
+        assert all(r.state == "done" for r in study_status(load_study(path)))
+
+
+def test_changed_settings_on_a_finished_folder_are_refused(tmp_path: Path) -> None:
+    path = study_file(tmp_path, limit=2)
+    run_study(load_study(path), display="none")
+    saved = (tmp_path / "out" / "study.yaml").read_text()
+    from stagewise.errors import StudyError
+
+    for override, key in [("limit=1", "limit=2, now 1"), ("benchmarks.strongreject.subset=full", "subset='small'"),
+                          ("generation.max_tokens=5", "max_tokens=12, now 5")]:
+        with pytest.raises(StudyError, match=key):
+            run_study(load_study(path, [override]), display="none")
+    assert (tmp_path / "out" / "study.yaml").read_text() == saved, "a refused run leaves study.yaml as run"
+    with pytest.raises(StudyError, match="chat_template=None, now 'chatml'"):
+        run_study(_with_template(path), display="none")
+
+
+def _with_template(path: Path) -> object:
+    path.write_text(path.read_text().replace("    model_args: {batch_size: 1}", "    model_args: {batch_size: 1}\n"
+                                             "    chat_template: chatml"))
+    return load_study(path)
+
+
+def test_second_run_on_the_same_folder_names_the_holder(tmp_path: Path) -> None:
+    from stagewise._lock import hold
+
+    study = load_study(study_file(tmp_path))
+    (tmp_path / "out").mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time; "
+                               f"fd = os.open({str(tmp_path / 'out' / '.stagewise.lock')!r}, os.O_RDWR | os.O_CREAT); "
+                               "fcntl.flock(fd, fcntl.LOCK_EX); os.write(fd, str(os.getpid()).encode()); "
+                               "print('held', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(RunError, match=f"in use by another stagewise run \\(pid {holder.pid}\\)"):
+            run_study(study, display="none")
+    finally:
+        holder.kill()
+        holder.wait()
+    with hold(tmp_path / "out"):  # a dead holder's lock is gone: no stale lock to clean up
+        pass
 
 
 def test_corrupt_log_is_reported_then_recomputed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from stagewise._atomic import atomic_dir, cache_root
 from stagewise.checkpoints._hash import content_hash
-from stagewise.checkpoints._templates import check_turn_markers, load_chat_template
+from stagewise.checkpoints._templates import check_template_renders, check_turn_markers, load_chat_template
 from stagewise.errors import CheckpointError
 from stagewise.evaluate.study import (
     GGUFSource,
@@ -108,7 +108,9 @@ def resolve(source: Any, *, name: str, chat_template: str | None = None, model_a
         if template is None and isinstance(source, PackagedSource):
             template = _PACKAGED[source.name][1]
         if template is not None:
-            check_turn_markers(load_chat_template(template), path, template)  # fail now, not mid-run
+            text = load_chat_template(template)  # fail now on a bad template, not mid-run
+            check_template_renders(text, template)
+            check_turn_markers(text, path, template)
             args["chat_template"] = template
         digest = content_hash(path)
         return ResolvedModel(

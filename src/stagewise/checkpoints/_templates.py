@@ -33,6 +33,22 @@ def load_chat_template(name_or_path: str) -> str:
 _MARKER = re.compile(r"<\|[^<>|\s]+\|>|<(?:start|end)_of_\w+>")
 
 
+def check_template_renders(template: str, template_name: str) -> None:
+    """Fail in one line when the Jinja does not compile or cannot render a one-question chat."""
+    import jinja2
+    from transformers.utils.chat_template_utils import render_jinja_template
+
+    chat = [{"role": "user", "content": "Hello?"}]
+    try:
+        render_jinja_template([chat], chat_template=template, add_generation_prompt=True, bos_token="", eos_token="")
+    except jinja2.TemplateSyntaxError as e:
+        raise CheckpointError(f"chat template {template_name!r} has a Jinja syntax error on line {e.lineno}: "
+                              f"{e.message}; fix the template file") from None
+    except Exception as e:  # noqa: BLE001 - any render failure (undefined name, raise_exception) is the template's
+        raise CheckpointError(f"chat template {template_name!r} cannot render a user turn "
+                              f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); fix the template file") from None
+
+
 def check_turn_markers(template: str, checkpoint: Path, template_name: str) -> None:
     """Fail when the template's turn markers are not special tokens of the checkpoint's tokenizer.
 

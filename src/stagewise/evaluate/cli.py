@@ -42,7 +42,7 @@ def _load(args: argparse.Namespace) -> Study:
 
             raise StudyError(f"--judge {item!r} must look like ROLE=MODEL, e.g. grader=openai/gpt-4o-mini")
         overrides.append(f"judges.{role}={model}")
-    if getattr(args, "limit", None):
+    if getattr(args, "limit", None) is not None:
         overrides.append(f"limit={args.limit}")
     return load_study(args.study, overrides)
 

@@ -16,16 +16,18 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from stagewise._atomic import atomic_write_text
+from stagewise._lock import hold
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
+from stagewise.evaluate._outcome import check_logs, interrupted, no_false_success
+from stagewise.evaluate._options import RUNNER_OPTIONS, check_options
+from stagewise.evaluate._settings import refuse_changed_settings
 from stagewise.evals import benchmark
 from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Study
 
 if TYPE_CHECKING:
     from stagewise.evaluate.runner_ray import RayOptions
 
-# Options a study passes to the runner rather than to the task.
-_RUNNER_OPTIONS = ("limit", "epochs")
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,8 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
     plans = []
     for name, opts in study.benchmarks.items():
         info = benchmark(name)
-        args = {k: v for k, v in opts.items() if k not in _RUNNER_OPTIONS}
+        args = {k: v for k, v in opts.items() if k not in RUNNER_OPTIONS}
+        check_options(name, info.load_task(), opts)
         role = args.pop("judge", "grader")
         if role is not None and role not in study.judges:
             raise RunError(
@@ -107,8 +110,19 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
     the cache and only assembles the logs, without loading the model.
 
     Raises:
-        RunError / CheckpointError: a one-line, fixable problem (unbound role, missing checkpoint...).
+        RunError / CheckpointError: a one-line, fixable problem (unbound role, missing checkpoint,
+            another run holding the output folder...).
+        Interrupted: SIGINT/SIGTERM; says how many samples of the plan are done.
     """
+    plans = plan_tasks(study)
+    selected = [study.rung(n) for n in rungs] if rungs else list(study.ladder)
+    with hold(study.output_dir):
+        _run_locked(study, plans, selected, display, ray)
+    return study.output_dir
+
+
+def _run_locked(study: Study, plans: list[TaskPlan], selected: list[Any], display: str | None,
+                ray: RayOptions | None) -> None:
     from contextlib import nullcontext
 
     from inspect_ai import eval_set
@@ -116,44 +130,49 @@ def run_study(study: Study, *, rungs: list[str] | None = None, display: str | No
     from stagewise.providers._engine import release_engines
     from stagewise.providers.local import lazy_engines
 
-    plans = plan_tasks(study)
-    selected = [study.rung(n) for n in rungs] if rungs else list(study.ladder)
-    study.output_dir.mkdir(parents=True, exist_ok=True)
-    save_study(study)
+    refuse_changed_settings(study, selected)
+    tasks = [make_task(p, study.generation.seed) for p in plans]
+    per_rung = sum(len(t.dataset) * (t.epochs or 1) for t in tasks)
+
+    def progress() -> tuple[int, int]:
+        from stagewise.evaluate.status import study_status
+
+        names = {r.name for r in selected}
+        return sum(s.done for s in study_status(study) if s.rung in names), per_rung * len(selected)
+
     judges = resolve_judges(study)
     # Resolve every rung before any work: a missing checkpoint or dead endpoint fails in seconds.
     resolved = {r.name: resolve(r.source, name=r.name, chat_template=r.chat_template, model_args=r.model_args)
                 for r in selected}
+    save_study(study)  # only once every rung resolved: a failed start must not rewrite what the logs were run with
     if ray is not None:
         from stagewise.evaluate.runner_ray import prefill_on_ray
 
         prefill_on_ray(study, plans, selected, resolved, judges, ray)
-    # After a Ray prefill every generation is cached: rung and judge weights wait for a miss.
-    with lazy_engines() if ray is not None else nullcontext():
-        roles = judge_roles(study, judges)
-        for rung in selected:
-            model = resolved[rung.name]
-            log_dir = study.log_dir / rung.name
-            quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
-            tasks = [make_task(p, study.generation.seed) for p in plans]
-            ok, _ = eval_set(
-                tasks,
-                log_dir=str(log_dir),
-                model_roles=roles or None,
-                metadata={"stagewise_rung": rung.name, "stagewise_stage": rung.stage, "stagewise_study": study.name,
-                          "stagewise_content_id": model.content_id},
-                log_dir_allow_dirty=True,
-                retry_attempts=1,
-                display=display,  # type: ignore[arg-type]
-                **eval_kwargs(study, model),
-            )
-            release_engines()
-            if not ok:
-                raise RunError(
-                    f"rung {rung.name}: some tasks did not finish (see `inspect view --log-dir {log_dir}`); "
-                    "finished samples are kept, rerun `stagewise run` to resume"
-                )
-    return study.output_dir
+    try:
+        # After a Ray prefill every generation is cached: rung and judge weights wait for a miss.
+        with lazy_engines() if ray is not None else nullcontext():
+            roles = judge_roles(study, judges)
+            for rung in selected:
+                model = resolved[rung.name]
+                log_dir = study.log_dir / rung.name
+                quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
+                with no_false_success(log_dir):
+                    ok, _ = eval_set(
+                        [make_task(p, study.generation.seed) for p in plans],
+                        log_dir=str(log_dir),
+                        model_roles=roles or None,
+                        metadata={"stagewise_rung": rung.name, "stagewise_stage": rung.stage,
+                                  "stagewise_study": study.name, "stagewise_content_id": model.content_id},
+                        log_dir_allow_dirty=True,
+                        retry_attempts=1,
+                        display=display,  # type: ignore[arg-type]
+                        **eval_kwargs(study, model),
+                    )
+                release_engines()
+                check_logs(rung.name, log_dir, ok, progress())
+    except KeyboardInterrupt:
+        raise interrupted(progress()) from None
 
 
 def eval_kwargs(study: Study, model: ResolvedModel, extra_model_args: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -17,6 +17,8 @@ class TaskStatus:
     benchmark: str
     state: State
     samples: str  # "done/total" or "-"
+    done: int = 0  # scored samples (cancelled, errored or unscored ones are not done)
+    total: int = 0  # planned samples x epochs; 0 while the task has no log
 
 
 def study_status(study: Study) -> list[TaskStatus]:
@@ -28,12 +30,12 @@ def study_status(study: Study) -> list[TaskStatus]:
     rows = []
     for rung in study.ladder:
         rung_dir = study.log_dir / rung.name
-        best: dict[str, tuple[str, State, str]] = {}
+        best: dict[str, tuple[str, State, str, int, int]] = {}
         for f in sorted(rung_dir.glob("*.eval")) if rung_dir.is_dir() else []:
             try:
                 log = read_eval_log(str(f), header_only=True)
             except Exception:  # an unreadable log is reported, and the runner moves it aside
-                best.setdefault("?", ("", "error", f.name))
+                best.setdefault("?", ("", "error", f.name, 0, 0))
                 continue
             bench = _task_benchmark(log.eval.task)
             if bench is None:
@@ -47,17 +49,18 @@ def study_status(study: Study) -> list[TaskStatus]:
                 state = "partial"
                 done = _count_samples(str(f))
             if bench not in best or log.eval.created > best[bench][0]:
-                best[bench] = (log.eval.created, state, f"{done}/{total}")
+                best[bench] = (log.eval.created, state, f"{done}/{total}", done, total)
         for bench in study.benchmarks:
-            _, state, samples = best.get(bench, ("", "todo", "-"))
-            rows.append(TaskStatus(rung.name, rung.stage, bench, state, samples))
+            _, state, samples, done, total = best.get(bench, ("", "todo", "-", 0, 0))
+            rows.append(TaskStatus(rung.name, rung.stage, bench, state, samples, done, total))
     return rows
 
 
 def _count_samples(path: str) -> int:
+    """Samples that finished and were scored: cancelled or errored ones are not done."""
     from inspect_ai.log import read_eval_log_sample_summaries
 
     try:
-        return sum(1 for s in read_eval_log_sample_summaries(path) if s.completed)
+        return sum(1 for s in read_eval_log_sample_summaries(path) if s.completed and s.error is None and s.scores)
     except Exception:  # an interrupted log may have no summaries yet
         return 0
