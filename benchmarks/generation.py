@@ -10,6 +10,17 @@ Each round runs every arm once; the figures are each arm's median over the round
 rounds on a shared 2-core VM were seen to swing by 10-15%).
 
 Last line: RESULT gen_speedup_vs_inspect_hf=<x> gen_fraction_of_raw=<y>
+
+`--engines` (run it in the vLLM venv, `bash scripts/setup-vllm.sh`) instead compares the engines
+on the same job: stagewise's default (HF engine), `-M engine=vllm`, and Inspect's own `vllm/`
+provider (which starts a `vllm serve` server). Each arm runs the job twice in a row: the first
+run includes loading (and, for `vllm/`, the server start), the second finds the model loaded;
+load = first - second. Figures: load seconds, generation tok/s (second run), the end-to-end
+ratio vs the default for this job, and the job size at which vLLM's total wins.
+
+    PATH=$PWD/.venv-vllm/bin:$PATH python benchmarks/generation.py --engines --prompts 64 --tokens 64
+
+Last line: RESULT vllm_gen_speedup=<x> vllm_total_speedup=<y> vllm_break_even_tokens=<n>
 """
 
 from __future__ import annotations
@@ -78,8 +89,51 @@ def raw_arm(path: str, texts: list[str], tokens: int, dtype: str, batch: int) ->
     return time.perf_counter() - t0, new
 
 
+def engines_main(path: str, texts: list[str], tokens: int) -> None:
+    """Default HF engine vs engine=vllm vs Inspect's vllm/ provider: load and generation apart."""
+    from stagewise.providers._engine import release_engines
+
+    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")  # shared machine: keep vLLM's cache small
+    arms = {
+        "stagewise default (hf engine)": ("stagewise/gemma", {"path": path, "chat_template": "gemma", "cache": False}),
+        "stagewise -M engine=vllm": ("stagewise/gemma", {"path": path, "chat_template": "gemma", "cache": False,
+                                                         "engine": "vllm"}),
+        # Inspect's provider starts `vllm serve`; the same template, eager mode, bf16 as ours
+        "inspect vllm/ provider": (f"vllm/{path}", {"chat_template": _template_file(), "enforce_eager": True,
+                                                    "dtype": "bfloat16", "max_model_len": 4096}),
+    }
+    figures: dict[str, tuple[float, float, int]] = {}
+    for name, (model, margs) in arms.items():
+        cold, new = inspect_arm(model, margs, texts, tokens, max_connections=len(texts))
+        warm, new2 = inspect_arm(model, margs, texts, tokens, max_connections=len(texts))
+        release_engines()
+        figures[name] = (max(0.0, cold - warm), warm, new2)
+        print(f"{name:<32} load {cold - warm:6.1f} s   generation {warm:6.1f} s  {new2:5d} new tokens  "
+              f"{new2 / warm:6.1f} tok/s   total {cold:6.1f} s", flush=True)
+    hf_load, hf_gen, hf_new = figures["stagewise default (hf engine)"]
+    for name, (load, gen, new) in figures.items():
+        print(f"{name:<32} generation {(new / gen) / (hf_new / hf_gen):5.2f}x   "
+              f"end to end {(hf_load + hf_gen) / (load + gen):5.2f}x  (vs the default, this job)")
+    v_load, v_gen, v_new = figures["stagewise -M engine=vllm"]
+    gain = 1 / (hf_new / hf_gen) - 1 / (v_new / v_gen)
+    even = int((v_load - hf_load) / gain) if gain > 0 else -1
+    print(f"RESULT vllm_gen_speedup={(v_new / v_gen) / (hf_new / hf_gen):.2f} "
+          f"vllm_total_speedup={(hf_load + hf_gen) / (v_load + v_gen):.2f} vllm_break_even_tokens={even} "
+          f"(hf_tok_s={hf_new / hf_gen:.1f} vllm_tok_s={v_new / v_gen:.1f} vllm_extra_load_s={v_load - hf_load:.1f})")
+
+
+def _template_file() -> str:
+    """The builtin gemma template as a file (vllm serve takes a path)."""
+    from stagewise.checkpoints import load_chat_template
+
+    out = Path("/tmp/stagewise-bench-gemma.jinja")
+    out.write_text(load_chat_template("gemma"))
+    return str(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--engines", action="store_true", help="compare engine=hf, engine=vllm and Inspect's vllm/")
     ap.add_argument("--prompts", type=int, default=64)
     ap.add_argument("--tokens", type=int, default=64)
     ap.add_argument("--skip-stock-default", action="store_true", help="skip the slow fp32 stock arm")
@@ -88,10 +142,12 @@ def main() -> None:
 
     from stagewise.checkpoints import load_chat_template, materialize
     from stagewise.providers._engine import release_engines
-    from stagewise.study import PackagedSource
+    from stagewise.evaluate.study import PackagedSource
 
     path = str(materialize(PackagedSource(name="gemma3-270m")))
     texts = prompts(args.prompts)
+    if args.engines:
+        return engines_main(path, texts, args.tokens)
     gemma = load_chat_template("gemma")
     samples: dict[str, list[float]] = {}
     # Warm-up, untimed: the first arm would otherwise pay one-time costs (imports, page cache,

@@ -72,7 +72,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from stagewise.checkpoints import materialize
-    from stagewise.study import PackagedSource
+    from stagewise.evaluate.study import PackagedSource
     from stagewise.train import Mixture, build_mixture
 
     base = materialize(PackagedSource(name="smollm2-135m-instruct"))

@@ -6,10 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && [ -z "${STAGEWISE_SKIP_APT:-}" ]; then
-  # bubblewrap: the isolation sandbox for agentic evals; chromium: report rendering tests.
-  if ! command -v bwrap >/dev/null || ! command -v chromium >/dev/null; then
+  # bubblewrap: the isolation sandbox for agentic evals; chromium: report rendering tests;
+  # bc jq dos2unix python3-pip: what ODCV-Bench images apt-get install (the sandbox uses the host's).
+  if ! command -v bwrap >/dev/null || ! command -v chromium >/dev/null || ! command -v dos2unix >/dev/null \
+     || ! command -v jq >/dev/null || ! command -v bc >/dev/null || ! [ -x /usr/bin/pip3 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap chromium bc jq dos2unix python3-pip >/dev/null
   fi
 fi
 $PY -m pip install -q --disable-pip-version-check "${TORCH_SPEC:-torch==2.13.0}"

@@ -10,7 +10,7 @@ import pytest
 
 from stagewise.checkpoints import content_hash, load_chat_template, materialize, resolve
 from stagewise.errors import CheckpointError
-from stagewise.study import GGUFSource, HFSource, OpenAISource, PackagedSource
+from stagewise.evaluate.study import GGUFSource, HFSource, OpenAISource, PackagedSource
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +65,27 @@ def test_corrupt_gguf_is_one_clear_line(tmp_path: Path) -> None:
     bad.write_bytes(b"GGUF" + b"\x00" * 64)
     with pytest.raises(CheckpointError, match="cannot read GGUF file"):
         materialize(GGUFSource(path=bad))
+
+
+def test_truncated_safetensors_is_one_clear_line(smollm2_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "cut"
+    shutil.copytree(smollm2_dir, copy)
+    weights = next(copy.glob("*.safetensors"))
+    with weights.open("r+b") as f:
+        f.truncate(weights.stat().st_size // 2)
+    with pytest.raises(CheckpointError, match="is truncated or damaged .*tensors need") as err:
+        materialize(HFSource(path=copy))
+    assert "\n" not in str(err.value)
+    weights.write_bytes(b"\x05")
+    with pytest.raises(CheckpointError, match="header is cut off"):
+        materialize(HFSource(path=copy))
+
+
+def test_template_whose_turn_markers_are_not_special_tokens_is_an_error(smollm2_dir: Path) -> None:
+    with pytest.raises(CheckpointError, match="<end_of_turn>, <start_of_turn>.*not special tokens") as err:
+        resolve(HFSource(path=smollm2_dir), name="smol", chat_template="gemma")
+    assert str(smollm2_dir) in str(err.value) and "'gemma'" in str(err.value)
+    assert resolve(HFSource(path=smollm2_dir), name="smol", chat_template="chatml").model_args["chat_template"] == "chatml"
 
 
 def test_unreachable_endpoint_fails_fast() -> None:

@@ -2,7 +2,7 @@
 checkpoints, run one Inspect safety battery on every rung, compare statistically."""
 
 from stagewise.errors import CheckpointError, RunError, StagewiseError, StudyError
-from stagewise.study import Rung, Study, load_study
+from stagewise.evaluate.study import Rung, Study, load_study
 
 __version__ = "0.1.0"
 

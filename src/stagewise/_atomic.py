@@ -67,3 +67,18 @@ def atomic_dir(final: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def read_utf8(path: Path, what: str = "data file") -> str:
+    """The text of a UTF-8 file (a BOM is dropped), or one line saying where it is not UTF-8."""
+    from stagewise.errors import StagewiseError
+
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise StagewiseError(
+            f"{what} {path} is not UTF-8 text (byte 0x{data[e.start]:02x} on line {line}); "
+            "re-save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8 IN > OUT`)"
+        ) from None

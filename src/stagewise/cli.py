@@ -6,14 +6,17 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
+from typing import Any
 
 # command -> (module defining add_arguments(parser) and run(args) -> int, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("stagewise.demo", "run the embedded default study offline and print the comparison"),
-    "run": ("stagewise.runner_cli", "evaluate every rung of a study on its battery (resumable)"),
-    "status": ("stagewise.runner_cli", "show what is done and what is left for a study"),
-    "results": ("stagewise.results", "per-rung results table with 95% intervals (CSV + JSON)"),
+    "run": ("stagewise.evaluate.cli", "evaluate every rung of a study on its battery (resumable)"),
+    "status": ("stagewise.evaluate.cli", "show what is done and what is left for a study"),
+    "results": ("stagewise.evaluate.results", "per-rung results table with 95% intervals (CSV + JSON)"),
     "compare": ("stagewise.compare.cli", "paired differences, equivalence, noise ceiling, attribution"),
     "report": ("stagewise.report.cli", "write the self-contained HTML report (+ Markdown, CSV, JSON)"),
     "judges": ("stagewise.judges.cli", "validate judges against human labels"),
@@ -37,6 +40,7 @@ def _top_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv_is_process = argv is None  # the real command line, not a test calling main([...])
     argv = list(sys.argv[1:] if argv is None else argv)
     # Two cores with spinning OpenMP threads are 10-20x slower under contention.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -60,16 +64,47 @@ def main(argv: list[str] | None = None) -> int:
     run = getattr(module, f"run_{name}", None) or module.run
     add(parser)
     args = parser.parse_args(rest)
-    from stagewise.errors import StagewiseError
+    from stagewise.errors import Interrupted, StagewiseError
 
+    received: list[int] = []
+    previous = _forward_sigterm(received)
     try:
         return int(run(args) or 0)
+    except (Interrupted, KeyboardInterrupt) as e:
+        print(f"{e if isinstance(e, Interrupted) else Interrupted()}", file=sys.stderr, flush=True)
+        code = 128 + (received[0] if received else signal.SIGINT)
+        if argv_is_process:
+            # Threads still inside torch would abort the interpreter's exit ("terminate called without
+            # an active exception", exit 134); the logs and caches are already durable, so leave now.
+            sys.stdout.flush()
+            os._exit(code)
+        return code
     except StagewiseError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted: finished work is saved; rerun the same command to resume", file=sys.stderr)
-        return 130
+    except OSError as e:  # disk full, read-only or missing folder: finished work is already durable
+        if e.errno is None:
+            raise
+        where = f" {e.filename}" if e.filename else ""
+        print(f"error: cannot write or read{where} ({e.strerror}); free space, fix the permissions or choose "
+              "another output_dir, then rerun the same command (finished work is kept)", file=sys.stderr)
+        return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _forward_sigterm(received: list[int]) -> Any:
+    """Treat SIGTERM as Ctrl-C (Inspect then cancels its tasks and writes their logs) and record it,
+    so the exit status says which signal stopped the run (143 vs 130)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def on_term(signum: int, frame: Any) -> None:
+        received.append(signum)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    return signal.signal(signal.SIGTERM, on_term)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from stagewise.study import Study, study_from_dict
+from stagewise.evaluate.study import Study, study_from_dict
 
 
 def demo_study(out: Path, ladder: dict[str, Path] | None = None, limit: int | None = None) -> Study:
@@ -46,8 +46,8 @@ def demo_study(out: Path, ladder: dict[str, Path] | None = None, limit: int | No
 def main(out: str | Path = "runs/demo", *, train: bool = True, limit: int | None = None,
          display: str | None = None) -> Path:
     """Run the demo into `out`; return the study output dir."""
-    from stagewise.results import main as results_main
-    from stagewise.runner import run_study
+    from stagewise.evaluate.results import main as results_main
+    from stagewise.evaluate.runner import run_study
 
     out = Path(out).resolve()
     t0 = time.monotonic()
@@ -73,7 +73,7 @@ def _compare_and_report(out: Path) -> None:
     from stagewise.compare import compare_study
     from stagewise.compare.cli import print_comparison
     from stagewise.report import main as report_main
-    from stagewise.results import print_table
+    from stagewise.evaluate.results import print_table
 
     print_table(pd.read_csv(out / "results" / "summary.csv"))
     comparison = compare_study(out)

@@ -15,3 +15,10 @@ class CheckpointError(StagewiseError):
 
 class RunError(StagewiseError):
     """Running the battery failed in a way the user can fix (unbound role, bad log...)."""
+
+
+class Interrupted(StagewiseError):
+    """SIGINT or SIGTERM stopped the work; what finished is saved and a rerun resumes."""
+
+    def __init__(self, message: str = "interrupted; finished work is saved, rerun the same command to resume") -> None:
+        super().__init__(message)

@@ -53,3 +53,25 @@ def test_unreachable_url_says_what_to_do(tmp_path, cache):
     with pytest.raises(StagewiseError) as e:
         fetch(_spec((tmp_path / "absent.csv").as_uri()))
     assert "could not download" in str(e.value) and "data_path" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"prompt,type\ncaf\xe9,safe\n", r"not UTF-8 text \(byte 0xe9 on line 2\).*iconv"),
+        (b"prompt,type\n", "has a header but no rows"),
+        (b"other\nx\n", "lacks column"),
+    ],
+)
+def test_bad_csv_is_one_line(tmp_path, content, message):
+    f = tmp_path / "bad.csv"
+    f.write_bytes(content)
+    with pytest.raises(StagewiseError, match=message) as err:
+        read_csv(f, ("prompt", "type"))
+    assert "\n" not in str(err.value) and str(f) in str(err.value)
+
+
+def test_bom_is_dropped(tmp_path):
+    f = tmp_path / "bom.csv"
+    f.write_bytes(b"\xef\xbb\xbfprompt,type\nhi,safe\n")
+    assert read_csv(f, ("prompt", "type")) == [{"prompt": "hi", "type": "safe"}]

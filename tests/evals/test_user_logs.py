@@ -93,7 +93,7 @@ def test_real_tiny_model_replay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     from inspect_ai import eval
 
     from stagewise.checkpoints import materialize, resolve
-    from stagewise.study import HFSource, PackagedSource
+    from stagewise.evaluate.study import HFSource, PackagedSource
 
     path = materialize(PackagedSource(name="smollm2-135m-instruct"))  # converted once, shared cache
     resolved = resolve(HFSource(path=path), name="smol")

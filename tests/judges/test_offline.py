@@ -37,8 +37,8 @@ async def test_classifier_judge_in_a_scorer_catches_a_reworded_refusal() -> None
 
 def test_runner_passes_offline_judges_by_name(tmp_path) -> None:
     from stagewise.errors import RunError
-    from stagewise.runner import plan_tasks
-    from stagewise.study import study_from_dict
+    from stagewise.evaluate.runner import plan_tasks
+    from stagewise.evaluate.study import study_from_dict
 
     base = {"name": "t", "output_dir": str(tmp_path), "ladder": [{"name": "a", "stage": "base", "source": "openai/x"}]}
     plans = plan_tasks(study_from_dict({**base, "benchmarks": ["xstest"], "judges": {"grader": "classifier"}}))

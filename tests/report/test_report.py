@@ -87,7 +87,7 @@ def test_report_edge_cases(tmp_path: Path) -> None:
 
 
 def test_compare_collects_from_logs_when_samples_missing(study_dir: Path) -> None:
-    """Without results/samples.parquet, the table is rebuilt from the Inspect logs (stagewise.results)."""
+    """Without results/samples.parquet, the table is rebuilt from the Inspect logs (stagewise.evaluate.results)."""
     from stagewise.compare import compare_study
 
     before = pd.read_parquet(study_dir / "results" / "samples.parquet")

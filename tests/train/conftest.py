@@ -15,7 +15,7 @@ def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
     from stagewise.checkpoints import materialize
-    from stagewise.study import PackagedSource
+    from stagewise.evaluate.study import PackagedSource
 
     tok = AutoTokenizer.from_pretrained(str(materialize(PackagedSource(name="smollm2-135m-instruct"))))
     tok.chat_template = None  # a base model ships no template: the config must supply one

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stagewise.study import HFSource, PackagedSource
+from stagewise.evaluate.study import HFSource, PackagedSource
 from stagewise.train import TrainError, load_train_config
 from stagewise.train.demo import demo_config
 

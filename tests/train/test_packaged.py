@@ -14,7 +14,7 @@ from tests.train.conftest import max_weight_change, tiny_sft_config
 
 def test_lora_steps_on_packaged_smollm2_change_the_merged_weights(tmp_path: Path) -> None:
     from stagewise.checkpoints import materialize
-    from stagewise.study import PackagedSource
+    from stagewise.evaluate.study import PackagedSource
 
     base = materialize(PackagedSource(name="smollm2-135m-instruct"))
     cfg = {
@@ -31,9 +31,9 @@ def test_lora_steps_on_packaged_smollm2_change_the_merged_weights(tmp_path: Path
 
 
 def test_a_trained_rung_runs_through_the_battery(tiny_base: Path, tmp_path: Path, shared_data: Path) -> None:
-    from stagewise.results import collect
-    from stagewise.runner import run_study
-    from stagewise.study import study_from_dict
+    from stagewise.evaluate.results import collect
+    from stagewise.evaluate.runner import run_study
+    from stagewise.evaluate.study import study_from_dict
 
     rung = sft_main(config_from_dict(tiny_sft_config(tiny_base, tmp_path / "sft")))
     study = study_from_dict({

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from stagewise.errors import StagewiseError
 from stagewise.train import TrainError, read_manifest
 from stagewise.train.config import config_from_dict
 from stagewise.train.sft import main as sft_main
@@ -30,7 +31,8 @@ def _callback(stop_at: int | None = None, seen: list[int] | None = None):
     return Cb()
 
 
-def test_sft_trains_writes_a_rung_and_resumes_after_a_kill(tiny_base: Path, tmp_path: Path) -> None:
+def test_sft_trains_writes_a_rung_and_resumes_after_a_kill(tiny_base: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "sft"
     cfg = config_from_dict(tiny_sft_config(tiny_base, out))
     with pytest.raises(_Interrupt):
@@ -38,10 +40,17 @@ def test_sft_trains_writes_a_rung_and_resumes_after_a_kill(tiny_base: Path, tmp_
     partial = tmp_path / "sft.partial"
     assert not out.exists(), "a killed run must never leave a registered checkpoint"
     assert (partial / "checkpoint-2").is_dir()
+    # A kill right after the Trainer created checkpoint-3/ leaves it without weights or state.
+    (partial / "checkpoint-3").mkdir()
+    (partial / "checkpoint-3" / "README.md").write_text("half-saved")
+    capsys.readouterr()
 
     steps: list[int] = []
     assert sft_main(cfg, callbacks=[_callback(seen=steps)]) == out
     assert steps == [3, 4], "the rerun continues from checkpoint-2 instead of starting over"
+    err = capsys.readouterr().err
+    assert "skipping incomplete" in err and "checkpoint-3" in err
+    assert f"resuming from {partial / 'checkpoint-2'}" in err
     assert not partial.exists()
 
     manifest = read_manifest(out)
@@ -81,6 +90,11 @@ def test_bad_input_is_a_clear_error_or_a_counted_skip(tiny_base: Path, tmp_path:
         sft_main(config_from_dict({**cfg, "trl": {**cfg["trl"], "max_length": 12}}))
     with pytest.raises(TrainError, match="trl.no_such_option is not a SFTConfig field"):
         sft_main(config_from_dict({**cfg, "trl": {**cfg["trl"], "no_such_option": 1}}))
+    assert not (tmp_path / "a.partial").exists(), "an aborted start leaves no empty partial folder"
+    latin1 = tmp_path / "latin1.jsonl"
+    latin1.write_bytes(b'{"messages": [{"role": "user", "content": "caf\xe9"}]}\n')
+    with pytest.raises(StagewiseError, match="latin1.jsonl is not UTF-8 text .* line 1"):
+        sft_main(config_from_dict({**cfg, "mixture": {"sources": [{"path": str(latin1)}]}}))
     long_row = {"messages": [{"role": "user", "content": "word " * 200}, {"role": "assistant", "content": "ok"}]}
     extra = tmp_path / "long.jsonl"
     extra.write_text(json.dumps(long_row) + "\n")

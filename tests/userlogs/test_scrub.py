@@ -11,7 +11,8 @@ CASES = [
     ("write to jane.doe+news@mail.example.co.uk today", "write to [EMAIL] today"),
     ("call (415) 555-0199 or +44 20 7946 0958", "call [PHONE] or [PHONE]"),
     ("card 4242 4242 4242 4242 exp 09/27", "card [CARD] exp 09/27"),
-    ("card 4242 4242 4242 4241 is not a card", "card 4242 4242 4242 4241 is not a card"),
+    # recall first: a failed Luhn check lowers confidence, the mistyped number is still masked
+    ("card 4242 4242 4242 4241 was mistyped", "card [CARD] was mistyped"),
     ("ssh to 192.168.10.4 or 2001:db8::8a2e:370:7334.", "ssh to [IP] or [IP]."),
     ("clone https://bob:s3cret@git.example.com/r.git", "clone [URL_CREDENTIALS]"),
     ("SSN 123-45-6789, NI AB 12 34 56 C", "SSN [SSN], NI [GOV_ID]"),

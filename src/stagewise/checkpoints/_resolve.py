@@ -11,9 +11,9 @@ from typing import Any
 
 from stagewise._atomic import atomic_dir, cache_root
 from stagewise.checkpoints._hash import content_hash
-from stagewise.checkpoints._templates import load_chat_template
+from stagewise.checkpoints._templates import check_template_renders, check_turn_markers, load_chat_template
 from stagewise.errors import CheckpointError
-from stagewise.study import (
+from stagewise.evaluate.study import (
     GGUFSource,
     HFSource,
     HubSource,
@@ -54,6 +54,8 @@ def materialize(source: Any) -> Path:
         if not (path / "config.json").is_file():
             what = "does not exist" if not path.exists() else "has no config.json"
             raise CheckpointError(f"checkpoint {path} {what}; point `hf:` at a Hugging Face model directory")
+        for weights in sorted(path.glob("*.safetensors")):
+            check_safetensors(weights)
         return path
     if isinstance(source, HubSource):
         return _hub_snapshot(source)
@@ -62,6 +64,30 @@ def materialize(source: Any) -> Path:
     if isinstance(source, PackagedSource):
         return gguf_to_hf(packaged_gguf(source.name))
     raise CheckpointError(f"{source.kind} sources are served models; they have no local weights to materialise")
+
+
+def check_safetensors(path: Path) -> None:
+    """Fail in one line when a safetensors file is truncated or not safetensors (reads the header only)."""
+    size = path.stat().st_size
+    problem = None
+    with path.open("rb") as f:
+        head = f.read(8)
+        n = int.from_bytes(head, "little") if len(head) == 8 else -1
+        if n < 2 or 8 + n > size:
+            problem = "its header is cut off"
+        else:
+            try:
+                header = json.loads(f.read(n))
+                end = max((int(t["data_offsets"][1]) for k, t in header.items() if k != "__metadata__"), default=0)
+            except (ValueError, KeyError, TypeError, AttributeError):
+                problem = "its header is not valid safetensors JSON"
+            else:
+                if 8 + n + end > size:
+                    problem = f"it holds {size} bytes but its tensors need {8 + n + end}"
+    if problem:
+        raise CheckpointError(
+            f"weights file {path} is truncated or damaged ({problem}); copy or download it again"
+        )
 
 
 def resolve(source: Any, *, name: str, chat_template: str | None = None, model_args: dict[str, Any] | None = None,
@@ -82,7 +108,9 @@ def resolve(source: Any, *, name: str, chat_template: str | None = None, model_a
         if template is None and isinstance(source, PackagedSource):
             template = _PACKAGED[source.name][1]
         if template is not None:
-            load_chat_template(template)  # fail now on a bad name, not mid-run
+            text = load_chat_template(template)  # fail now on a bad template, not mid-run
+            check_template_renders(text, template)
+            check_turn_markers(text, path, template)
             args["chat_template"] = template
         digest = content_hash(path)
         return ResolvedModel(

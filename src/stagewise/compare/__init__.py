@@ -1,7 +1,7 @@
 """Compare rungs statistically: estimates with intervals, paired differences, TOST equivalence
 with Holm correction, the production noise ceiling, stage attribution and item agreement.
 
-`compare(samples, margins=...)` works on the per-sample table of `stagewise.results.collect`
+`compare(samples, margins=...)` works on the per-sample table of `stagewise.evaluate.results.collect`
 (docs/architecture.md, Contract 2) and returns a frozen `Comparison`; `main(study_dir)` is the
 stage entry point behind `stagewise compare STUDY_DIR`.
 """

@@ -23,14 +23,14 @@ def load_samples(study_dir: Path) -> pd.DataFrame:
         return pd.read_parquet(path)
     if not study_dir.is_dir():
         raise CompareError(f"study directory {study_dir} not found; pass the output_dir of a study you ran")
-    from stagewise.results import collect
+    from stagewise.evaluate.results import collect
 
     return collect(study_dir)
 
 
 def load_margins(study_dir: Path) -> dict[str, float]:
     """The `margins:` of `STUDY_DIR/study.yaml` (the study as run)."""
-    from stagewise.study import load_study
+    from stagewise.evaluate.study import load_study
 
     path = study_dir / "study.yaml"
     if not path.is_file():

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from stagewise._atomic import atomic_write_bytes, cache_root
+from stagewise._atomic import atomic_write_bytes, cache_root, read_utf8
 from stagewise.errors import StagewiseError
 
 _TIMEOUT_S = 60
@@ -90,14 +91,17 @@ def read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
     """Read a benchmark CSV as dict rows, checking that the `required` columns are there.
 
     Raises:
-        DataError: a required column is missing (a wrong or truncated file).
+        DataError: the file is not UTF-8, a required column is missing (a wrong or truncated
+            file), or it has a header but no rows.
     """
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError(
-                f"{path} lacks column(s) {', '.join(missing)}; is it the right file? "
-                f"expected columns {', '.join(required)}"
-            )
-        return list(reader)
+    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DataError(
+            f"{path} lacks column(s) {', '.join(missing)}; is it the right file? "
+            f"expected columns {', '.join(required)}"
+        )
+    rows = list(reader)
+    if not rows:
+        raise DataError(f"{path} has a header but no rows; is it truncated? pass the full file as data_path")
+    return rows

@@ -101,8 +101,8 @@ def _default_data() -> Path:
 
 def _study_judges(study_dir: Path) -> tuple[list[str], dict[str, Any]]:
     """The study's judges: string-match by name, model judges as roles bound like `stagewise run` does."""
-    from stagewise.runner import judge_roles
-    from stagewise.study import load_study
+    from stagewise.evaluate.runner import judge_roles
+    from stagewise.evaluate.study import load_study
 
     study = load_study(study_dir / "study.yaml")
     roles: dict[str, Any] = judge_roles(study)

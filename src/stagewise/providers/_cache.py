@@ -12,7 +12,9 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +28,29 @@ class GenerationCache:
         self.path = path or (Path(override) if override else cache_root() / "generations.sqlite")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        try:
+            self._open()
+        except sqlite3.DatabaseError as e:  # not a database, or damaged: it only holds recomputable outputs
+            self._set_aside(e)
+            self._open()
+
+    def _open(self) -> None:
         with self._conn() as c:
             c.execute("PRAGMA journal_mode=WAL")
             c.execute("CREATE TABLE IF NOT EXISTS gen (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            c.execute("SELECT COUNT(*) FROM gen").fetchone()
+
+    def _set_aside(self, error: sqlite3.DatabaseError) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+        os.replace(self.path, aside)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        print(f"warning: generation cache {self.path} is unreadable ({error}); moved it to {aside.name} and "
+              "started an empty one (generations will be recomputed)", file=sys.stderr, flush=True)
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

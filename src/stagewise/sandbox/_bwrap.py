@@ -40,13 +40,26 @@ class BwrapConfig(BaseModel):
         memory_mb: Address-space limit of each process (RLIMIT_AS).
         max_processes: Processes in one command's user namespace (RLIMIT_NPROC).
         file_size_mb: Largest file a command may write (RLIMIT_FSIZE).
-        disk_mb: Total size of the sample's root; a command that grows it past this is killed.
+        disk_mb: Total size of the sample's root. When stagewise runs as root the root is a
+            tmpfs of this size (the kernel refuses writes past it, unlinked-open files
+            included); otherwise a command that grows it past this is killed (polled).
+        inodes: Files and folders the sample's root may hold (the tmpfs's `nr_inodes`).
         timeout_s: Wall-clock limit of one command when the caller gives none.
-        host_uid: Host uid the sandbox runs as when stagewise runs as root (root is exempt from
-            the process limit, so it is dropped to this uid first).
+        host_uid: First host uid of the pool the sandbox runs as when stagewise runs as root
+            (root is exempt from the process limit, so it is dropped to an unprivileged uid
+            first); each live sample gets its own uid (`host_uid + slot`), so the process
+            limit is per sample, never shared by concurrent samples.
         host_python: Also show the Python running stagewise (read-only) inside the sandbox:
             `auto` when the host has no `/usr/bin/python3` (e.g. python:3.x images keep theirs
             in `/usr/local`, which the sandbox replaces with the sample's own).
+        root: Give the command root's powers over the sandbox's own files (all capabilities
+            inside its user namespace, e.g. to rewrite a `chmod 555` file it owns). It stays
+            an unprivileged host uid: nothing outside the sample's root is gained.
+        system_writable: Make the sample's system layer (`/usr/local`, `/etc`, `/var`, `/opt`)
+            writable, as in a container; every sample has its own copy.
+        image: A host directory laid over `/` for each sample (copied into the sample's root
+            before the sample's files, so a scenario can prepare `/opt/app`, `/etc/app.conf`...).
+            Paths under the host system (`/usr/bin`, `/lib`...) cannot be replaced.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -58,9 +71,13 @@ class BwrapConfig(BaseModel):
     max_processes: int = 64
     file_size_mb: int = 64
     disk_mb: int = 512
+    inodes: int = 65536
     timeout_s: int = 120
-    host_uid: int = 65534
+    host_uid: int = 200000
     host_python: Literal["auto", "always", "never"] = "auto"
+    root: bool = False
+    system_writable: bool = False
+    image: str | None = None
 
 
 # Host /etc files a shell and Python need; the host's passwd/group are never shown.
@@ -77,6 +94,7 @@ SHM_BYTES = 16 * 2**20
 # /usr folders a sample may lay out itself (replacing the host's); the rest of /usr is the host's.
 SAMPLE_USR_DIRS = ("local", "src", "games", "include")
 HOST_SYSTEM = re.compile(r"^/(usr/(?!(local|src|games|include)/)|bin/|sbin/|lib(32|64|x32)?/|proc/|dev/|sys/)")
+SYSTEM_LAYER = ("/usr/local", "/etc", "/var", "/opt")
 SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -110,9 +128,14 @@ def init_root(root: Path, cfg: BwrapConfig | None = None) -> None:
     (etc / "group").write_text(GROUP)
     (etc / "hosts").write_text(HOSTS)
     (etc / "hostname").write_text("sandbox\n")
-    for d in ("usr/local/bin", "tmp", "root"):
+    for d in ("usr/local/bin", "tmp", "root", "var/tmp", "opt"):
         (root / d).mkdir(parents=True, exist_ok=True)
     (root / "tmp").chmod(0o1777)
+    if cfg is not None and cfg.image:
+        image = Path(cfg.image)
+        if not image.is_dir():
+            raise SandboxError(f"sandbox image {image} is not a directory: pass the folder to lay over /")
+        shutil.copytree(image, root, symlinks=True, dirs_exist_ok=True)
     for src, dest in python_mounts(cfg.host_python if cfg else "auto"):
         point = root / dest.lstrip("/")
         point.parent.mkdir(parents=True, exist_ok=True)
@@ -146,8 +169,15 @@ def _system_binds(root: Path) -> list[str]:
     return args
 
 
-def _writable(path: str, cfg: BwrapConfig) -> bool:
-    return "*" in cfg.writable or any(path == w or path.startswith(w.rstrip("/") + "/") for w in cfg.writable)
+def writable_paths(cfg: BwrapConfig) -> tuple[str, ...]:
+    """The sandbox paths a command may write (the system layer too when `system_writable`)."""
+    return (*cfg.writable, *SYSTEM_LAYER) if cfg.system_writable else cfg.writable
+
+
+def writable(path: str, cfg: BwrapConfig) -> bool:
+    """Whether the sandbox path `path` is writable from inside."""
+    paths = writable_paths(cfg)
+    return "*" in paths or any(path == w or path.startswith(w.rstrip("/") + "/") for w in paths)
 
 
 def _root_binds(root: Path, cfg: BwrapConfig) -> list[str]:
@@ -162,14 +192,20 @@ def _root_binds(root: Path, cfg: BwrapConfig) -> list[str]:
         dest = "/" + str(p.relative_to(root))
         if dest in ("/proc", "/dev"):
             continue
-        args += ["--bind" if _writable(dest, cfg) else "--ro-bind", str(p), dest]
+        args += ["--bind" if writable(dest, cfg) else "--ro-bind", str(p), dest]
     return args
 
 
-def bwrap_command(root: Path, cfg: BwrapConfig, cmd: list[str], cwd: str, env: dict[str, str]) -> list[str]:
-    """The full host command line that runs `cmd` in the sandbox rooted at `root`."""
+def bwrap_command(
+    root: Path, cfg: BwrapConfig, cmd: list[str], cwd: str, env: dict[str, str], uid: int | None = None
+) -> tuple[list[str], list[str]]:
+    """The host command line that runs `cmd` in the sandbox rooted at `root`, in two parts:
+    the launcher (`setpriv`, `prlimit`, `bwrap`) and bwrap's options, which go through a file
+    descriptor (`bwrap --args FD -- cmd...`) so that no host path shows in the sandbox's `/proc/1/cmdline`.
+    The launcher runs under `env -i`: bwrap's init (PID 1 inside) keeps the environment it
+    was started with, so it must start with none."""
     limits = [
-        "prlimit",
+        _tool("prlimit"),
         f"--cpu={cfg.cpu_seconds}",
         f"--as={cfg.memory_mb * 2**20}",
         f"--nproc={cfg.max_processes}",
@@ -179,22 +215,29 @@ def bwrap_command(root: Path, cfg: BwrapConfig, cmd: list[str], cwd: str, env: d
     ]
     drop = []
     if os.geteuid() == 0:  # root is exempt from RLIMIT_NPROC: drop to an unprivileged uid first
-        drop = ["setpriv", f"--reuid={cfg.host_uid}", f"--regid={cfg.host_uid}", "--clear-groups", "--"]
+        host = cfg.host_uid if uid is None else uid
+        drop = [_tool("setpriv"), f"--reuid={host}", f"--regid={host}", "--clear-groups", "--"]
     mounts = python_mounts(cfg.host_python)
     python_binds = [a for src, dest in mounts for a in ("--ro-bind", str(src), dest)]
     path = SANDBOX_PATH + "".join(f":{dest}/bin" for src, dest in mounts if src.is_dir() and (src / "bin").is_dir())
     full_env = {"PATH": path, "HOME": "/root", "LANG": "C.UTF-8", "TERM": "dumb", **env}
     env_args = [a for k, v in full_env.items() for a in ("--setenv", k, v)]
-    return [
-        *drop, *limits, "bwrap",
+    launcher = ["/usr/bin/env", "-i", *drop, *limits, _tool("bwrap")]
+    return launcher, [
         "--unshare-all", "--unshare-user", "--uid", "0", "--gid", "0", "--hostname", "sandbox",
         "--die-with-parent", "--new-session", "--clearenv", *env_args,
+        *(["--cap-add", "ALL"] if cfg.root else []),
         *_system_binds(root), *_root_binds(root, cfg), *python_binds,
         "--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
         # bwrap's own / and /dev are tmpfs: read-only, so they cannot hold files (or fill memory)
         "--remount-ro", "/dev", "--remount-ro", "/",
-        "--chdir", cwd, "--", *cmd,
+        "--chdir", cwd,
     ]  # fmt: skip
+
+
+@functools.cache
+def _tool(name: str) -> str:
+    return shutil.which(name) or name
 
 
 @functools.cache

@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any, ClassVar, Literal, overload
@@ -37,6 +38,8 @@ from stagewise.sandbox._bwrap import (
     dir_size,
     init_root,
     is_host_system,
+    writable,
+    writable_paths,
 )
 
 _POLL_S = 0.2
@@ -57,15 +60,22 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
     """One sample's bubblewrap sandbox: a host directory run over a read-only host system."""
 
     _live: ClassVar[set[BwrapSandboxEnvironment]] = set()  # not yet cleaned up (see task_cleanup)
+    _slots: ClassVar[set[int]] = set()  # host uid offsets held by live samples
 
     def __init__(self, cfg: BwrapConfig, task_name: str = "") -> None:
         super().__init__()
         self.cfg = cfg
         self.task_name = task_name
+        self.slot = next(i for i in range(len(self._slots) + 1) if i not in self._slots)
+        self._slots.add(self.slot)
+        self.uid = cfg.host_uid + self.slot  # this sample's own host uid (used when we are root)
+        self.sealed = False  # set by the first exec: host writes then follow the sandbox's policy
         # The base dir is traversable (0711) so the unprivileged uid can reach its root.
         self.base = Path(tempfile.mkdtemp(prefix="stagewise-bwrap-"))
         self.base.chmod(0o711)
         self.root = self.base / "root"
+        self.root.mkdir()
+        self.tmpfs = _mount_tmpfs(self.root, cfg, self.uid)
         init_root(self.root, cfg)
         (self.root / cfg.workdir.lstrip("/")).mkdir(parents=True, exist_ok=True)
         self._chown(self.root, recursive=True)
@@ -109,6 +119,10 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
     def cleanup(self) -> None:
         """Remove the sample's root (read-only dirs included)."""
         self._live.discard(self)
+        self._slots.discard(self.slot)
+        if self.tmpfs:
+            subprocess.run(["umount", "-l", str(self.root)], check=False, capture_output=True)
+            self.tmpfs = False
 
         def _force(func: Any, path: str, _exc: Any) -> None:
             with contextlib.suppress(OSError):
@@ -135,15 +149,24 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
         if user not in (None, "root", "0"):
             raise SandboxUserUnsupportedError(f"the bwrap sandbox runs commands as root only, not {user!r}")
         workdir = cwd if cwd and cwd.startswith("/") else f"{self.cfg.workdir.rstrip('/')}/{cwd or ''}".rstrip("/")
-        args = bwrap_command(self.root, self.cfg, cmd, workdir or "/", env or {})
+        self.sealed = True
+        launcher, args = bwrap_command(self.root, self.cfg, cmd, workdir or "/", env or {}, self.uid)
         limit = timeout or self.cfg.timeout_s
-        proc = await asyncio.create_subprocess_exec(
-            *args,
-            stdin=asyncio.subprocess.PIPE if input is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-        )
+        # bwrap reads its arguments from a memfd, so its init's cmdline shows no host path
+        fd = os.memfd_create("bwrap-args")
+        try:
+            os.write(fd, b"".join(a.encode() + b"\0" for a in args))
+            os.lseek(fd, 0, os.SEEK_SET)
+            proc = await asyncio.create_subprocess_exec(
+                *launcher, "--args", str(fd), "--", *cmd,
+                stdin=asyncio.subprocess.PIPE if input is not None else asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+                pass_fds=(fd,),
+            )  # fmt: skip
+        finally:
+            os.close(fd)
         max_out = SandboxEnvironmentLimits.MAX_EXEC_OUTPUT_SIZE
         out_task = asyncio.create_task(_read_capped(proc.stdout, max_out))
         err_task = asyncio.create_task(_read_capped(proc.stderr, max_out))
@@ -162,7 +185,7 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
                 break
             if loop.time() > deadline:
                 killed = "timeout"
-            elif await asyncio.to_thread(dir_size, self.root) > self.cfg.disk_mb * 2**20:
+            elif not self.tmpfs and await asyncio.to_thread(dir_size, self.root) > self.cfg.disk_mb * 2**20:
                 killed = "disk"
             if killed:
                 _kill(proc)
@@ -186,12 +209,18 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
         path = self._host_path(file)
         if path is None:
             raise PermissionError(f"{file} is on the read-only host system")
+        sandbox_path = "/" + str(path.relative_to(self.root))
+        if self.sealed and not writable(sandbox_path, self.cfg):
+            # once the sample runs, the host writes only where the sandbox itself may write
+            raise PermissionError(f"{file} is read-only in this sandbox (writable: {', '.join(writable_paths(self.cfg))})")
         new_dirs = [p for p in reversed(path.parents) if not p.exists()]
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir():
             raise IsADirectoryError(file)
         data = contents.encode() if isinstance(contents, str) else contents
+        path.unlink(missing_ok=True)  # never write through a hard link the model planted
         path.write_bytes(data)
+        path.chmod(0o644)
         for p in [*new_dirs, path]:
             self._chown(p)
 
@@ -249,7 +278,7 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
     def _chown(self, path: Path, recursive: bool = False) -> None:
         if os.geteuid() != 0:
             return
-        uid = self.cfg.host_uid
+        uid = self.uid
         os.chown(path, uid, uid, follow_symlinks=False)
         if recursive:
             for dirpath, dirnames, filenames in os.walk(path):
@@ -258,6 +287,18 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
 
     def default_polling_interval(self) -> float:
         return 0.2
+
+
+def _mount_tmpfs(root: Path, cfg: BwrapConfig, uid: int) -> bool:
+    """Make `root` a size- and inode-limited tmpfs (nosuid, nodev) when we may mount; else False.
+
+    The kernel then enforces the disk limit on every write, unlinked-open files and inodes
+    included, and no setuid bit made inside has any effect on the host."""
+    if os.geteuid() != 0:
+        return False
+    opts = f"size={cfg.disk_mb}m,nr_inodes={cfg.inodes},mode=0755,uid={uid},gid={uid},nosuid,nodev"
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "stagewise-sample", str(root)], check=False, capture_output=True)
+    return res.returncode == 0
 
 
 def _kill(proc: asyncio.subprocess.Process) -> None:

@@ -44,10 +44,11 @@ def write_file() -> Tool:
         Returns:
           A confirmation.
         """
-        try:
-            await sandbox().write_file(path, content)
-        except (IsADirectoryError, PermissionError) as e:
-            raise ToolError(f"cannot write {path}: {e}") from e
+        # written from inside the sandbox, so the kernel applies the sandbox's own write policy
+        script = 'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"'
+        res = await sandbox().exec(["sh", "-c", script, "sh", path], input=content)
+        if not res.success:
+            raise ToolError(f"cannot write {path}: {res.stderr.strip() or f'exit {res.returncode}'}")
         return f"wrote {len(content)} characters to {path}"
 
     return execute

@@ -60,7 +60,7 @@ def prepare(cfg: TrainConfig, kind: RowKind, assistant_only_loss: bool, max_leng
 
     from stagewise.checkpoints import content_hash, load_chat_template, materialize
     from stagewise.checkpoints._resolve import _PACKAGED
-    from stagewise.study import PackagedSource
+    from stagewise.evaluate.study import PackagedSource
 
     base_path = materialize(cfg.base)
     tokenizer = AutoTokenizer.from_pretrained(str(base_path))
@@ -142,6 +142,13 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
+def drop_unstarted(out: Path) -> None:
+    """Remove the partial dir of a run that failed before its first checkpoint (nothing to resume)."""
+    partial = partial_dir(out)
+    if partial.is_dir() and not any(partial.glob("checkpoint-*")):
+        shutil.rmtree(partial, ignore_errors=True)
+
+
 def bf16_supported() -> bool:
     """bf16 compute on this machine: a CUDA GPU with bf16, or a CPU with AVX512-BF16/AMX."""
     import torch
@@ -163,11 +170,13 @@ def trl_args(cfg: TrainConfig, config_cls: type, defaults: dict[str, Any]) -> An
     try:
         return config_cls(output_dir=str(partial_dir(cfg.output_dir)), **values)
     except TypeError as e:
+        drop_unstarted(cfg.output_dir)
         bad = re.search(r"keyword argument '(\w+)'", str(e))
         raise TrainError(
             f"trl.{bad.group(1) if bad else '?'} is not a {config_cls.__name__} field; see TRL's docs for its options"
         ) from None
     except ValueError as e:
+        drop_unstarted(cfg.output_dir)
         raise TrainError(f"{config_cls.__name__} rejected the trl: section: {str(e).splitlines()[0]}") from None
 
 
@@ -190,13 +199,32 @@ def peft_config(cfg: TrainConfig) -> Any:
 
 
 def train(trainer: Any, prep: Prepared) -> None:
-    """Train, resuming from the last checkpoint in the partial dir if a previous run was cut."""
-    from transformers.trainer_utils import get_last_checkpoint
-
-    last = get_last_checkpoint(str(prep.partial)) if prep.partial.is_dir() else None
+    """Train, resuming from the last complete checkpoint in the partial dir if a previous run was cut."""
+    last = last_complete_checkpoint(prep.partial)
     if last:
         log(f"resuming from {last}")
-    trainer.train(resume_from_checkpoint=last)
+    trainer.train(resume_from_checkpoint=str(last) if last else None)
+
+
+def last_complete_checkpoint(partial: Path) -> Path | None:
+    """The newest `checkpoint-N` that holds weights and a readable trainer state (the Trainer writes
+    `trainer_state.json` last); newer, incomplete ones (a kill mid-save) are skipped with a note."""
+    steps = sorted((int(m.group(1)), p) for p in partial.glob("checkpoint-*")
+                   if p.is_dir() and (m := re.fullmatch(r"checkpoint-(\d+)", p.name)))
+    for _, path in reversed(steps):
+        if _checkpoint_complete(path):
+            return path
+        log(f"skipping incomplete {path} (killed while it was being saved)")
+    return None
+
+
+def _checkpoint_complete(path: Path) -> bool:
+    try:
+        json.loads((path / "trainer_state.json").read_text())
+    except (OSError, ValueError):
+        return False
+    weights = ("model.safetensors", "adapter_model.safetensors", "pytorch_model.bin", "model.safetensors.index.json")
+    return any((path / w).is_file() for w in weights)
 
 
 def finalize(trainer: Any, prep: Prepared) -> Path:

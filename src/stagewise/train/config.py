@@ -28,7 +28,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from stagewise.study import GGUFSource, HFSource, HubSource, PackagedSource, apply_override, parse_source
+from stagewise.evaluate.study import GGUFSource, HFSource, HubSource, PackagedSource, apply_override, parse_source
 from stagewise.train.errors import TrainError
 
 StageName = Literal["sft", "dpo"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from stagewise._atomic import read_utf8
 from stagewise.train.config import DataSource, Mixture
 from stagewise.train.errors import TrainError
 
@@ -109,7 +110,7 @@ def load_source(src: DataSource) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         rows = [_mark(_plain(r), src) for r in pd.read_parquet(path).to_dict("records")]
     elif path.suffix in (".jsonl", ".json"):
         rows = []
-        for n, line in enumerate(path.read_text().splitlines()):
+        for n, line in enumerate(read_utf8(path, "training data file").splitlines()):
             if not line.strip():
                 continue
             try:

@@ -24,6 +24,42 @@ _INSTALL_HINT = (f"pip install 'stagewise[names]' && python -m spacy download {D
                  "pass spacy:PIPELINE_DIR, or use --names heuristic")
 
 
+# The heuristic's first names: Faker's per-locale person providers (a maintained package,
+# ~7,900 Latin-script first names over 30 locales), not a hand-typed list.
+_FAKER_LOCALES = ("en_US", "en_GB", "en_IN", "en_IE", "en_NZ", "hi_IN", "es_ES", "es_MX", "fr_FR", "de_DE", "it_IT",
+                  "pt_BR", "pt_PT", "nl_NL", "pl_PL", "tr_TR", "sv_SE", "da_DK", "no_NO", "fi_FI", "cs_CZ", "hu_HU",
+                  "ro_RO", "id_ID", "vi_VN", "sw", "yo_NG", "zu_ZA", "ga_IE", "ar_AA", "fa_IR", "ko_KR", "zh_TW")
+# First names that are also everyday capitalised words at a sentence start or in a heading.
+_COMMON_WORDS = frozenset(
+    "Will May June April August Mark Bill Grant Hope Faith Joy Rose Art Sunday Page Lane Dawn Summer Holly Ivy Iris "
+    "Amber Crystal Major Price Rich Sage Guy Chase Lee Royal Miles Case Bob Sue Pat Don Ray Van Rod Al Max Ben Sky "
+    "Angel Star Chance Cash Baby Love Honey Ginger Pepper Storm River Brook Forest Jade Ruby Pearl Violet Hunter "
+    "Carter Mason Taylor Tucker Parker Cooper Austin Dallas Jordan Paris Florence Sydney Victoria Georgia Virginia "
+    "Carolina Alexandria Regina Columbia Nancy Kent Jersey Lincoln".split())
+ORG_WORDS = (r"Inc|Ltd|LLC|LLP|PLC|Corp|Corporation|Company|Co|Group|Bank|University|College|Hospital|Foundation|"
+             r"Institute|Associates|Partners|Holdings|Labs|Capital|Stanley|Sachs|Brothers|Motors|Airlines|School")
+# Second words that make "<first name> <word>" a heading or a product, not a person.
+NOT_SURNAMES = frozenset("Street Avenue Road Manager Director Engineer Report Team Project Application Account "
+                         "Server Studio Center Centre Park Hall Day Night Week Month Year Edition Version".split())
+
+
+@functools.cache
+def first_names() -> frozenset[str]:
+    """Faker's first names (its maintained per-locale lists), less everyday capitalised words."""
+    import importlib
+
+    out: set[str] = set()
+    for loc in _FAKER_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{loc}").Provider
+        except ImportError:
+            continue
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            vals = getattr(provider, attr, ())
+            out.update(vals.keys() if isinstance(vals, dict) else vals)
+    return frozenset(n for n in out if n.isascii() and n.isalpha() and n[:1].isupper() and len(n) > 1) - _COMMON_WORDS
+
+
 class NamesError(StagewiseError):
     """A `--names` value is not a known form, or its spaCy pipeline cannot be loaded."""
 
@@ -117,17 +153,20 @@ def _check_finds_people(nlp: Any, target: str) -> None:
 
 
 def recogniser_identity(resolved: str) -> str:
-    """`resolved` plus, for a pipeline folder, the size and time of its meta.json.
+    """`resolved`, the structured recognisers' versions and, for a pipeline folder, its meta.json's size and time.
 
     An ingest fingerprints this (as it does its input files), so resuming with a pipeline
     re-saved in the same folder is refused instead of scrubbing the rest differently.
     """
+    from stagewise.userlogs._recognisers import recogniser_versions
+
+    structured = recogniser_versions()  # Presidio's version and ours: a resume on an upgrade is refused
     target = resolved.removeprefix("spacy:")
     meta = Path(target) / "meta.json"
     if not resolved.startswith("spacy:") or not Path(target).is_absolute() or not meta.is_file():
-        return resolved
+        return f"{resolved}|{structured}"
     st = meta.stat()
-    return f"{resolved}|{st.st_size}|{int(st.st_mtime)}"
+    return f"{resolved}|{st.st_size}|{int(st.st_mtime)}|{structured}"
 
 
 def person_spans(target: str, text: str) -> list[tuple[int, int]]:

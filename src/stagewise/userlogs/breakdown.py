@@ -1,6 +1,6 @@
 """Per-cluster rates and rung differences for the `user_logs` benchmark of a run study.
 
-Joins the per-sample table (`stagewise.results.collect`) with each sample's cluster (from the
+Joins the per-sample table (`stagewise.evaluate.results.collect`) with each sample's cluster (from the
 Inspect logs' sample metadata), runs the comparison engine (`stagewise.compare.compare`:
 intervals, paired differences, TOST equivalence verdicts) on every cluster's items, and
 ranks clusters by how much the rungs differ. Clusters reported as -1 (fewer than `k_min`
@@ -26,7 +26,7 @@ def item_clusters(study_dir: Path) -> pd.DataFrame:
     """item_id -> cluster, cluster_name for the user_logs samples of a run study."""
     from inspect_ai.log import read_eval_log_samples
 
-    from stagewise.results import latest_logs, load_run_study
+    from stagewise.evaluate.results import latest_logs, load_run_study
 
     rows: dict[str, tuple[int, str]] = {}
     for rung in load_run_study(study_dir).ladder:
@@ -47,7 +47,7 @@ def cluster_breakdown(study_dir: str | Path, min_items: int = 10, n_boot: int = 
     Sorted with the largest absolute differences first. With one rung, rows hold its rates only.
     """
     from stagewise.compare import compare
-    from stagewise.results import collect
+    from stagewise.evaluate.results import collect
 
     study_dir = Path(study_dir)
     samples = collect(study_dir, write=False)

@@ -41,7 +41,7 @@ def test_llm_judge_plumbing_counts_unparsable_as_unscored(shared_data, tmp_path)
 def _evaluated_model() -> tuple[str, dict[str, str]]:
     """The packaged SmolLM2 through the stagewise provider when present, else Inspect's hf/."""
     from stagewise.checkpoints import materialize
-    from stagewise.study import PackagedSource
+    from stagewise.evaluate.study import PackagedSource
 
     path = str(materialize(PackagedSource(name="smollm2-135m-instruct")))
     if importlib.util.find_spec("stagewise.providers.local"):

@@ -74,6 +74,7 @@ def load_task(folder: Path) -> HackTask:
     }
     hidden = {
         "checker.py": (HARNESS_DIR / "checker.py.txt").read_text(),
+        "worker.py": (HARNESS_DIR / "worker.py.txt").read_text(),
         "original.py": solution,
         "inputs_hidden.py": inputs,
         "reference.py": (folder / "reference.py.txt").read_text(),

@@ -10,6 +10,7 @@ from typing import Any
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageSystem, ChatMessageUser
 
+from stagewise._atomic import read_utf8
 from stagewise.errors import StudyError
 
 DEMO_FILE = "demo_prompts.jsonl"
@@ -95,7 +96,7 @@ def load_dataset(data_path: str | None, turn: int = 1, k_min: int = 25) -> Memor
         raise StudyError(f"user_logs: k_min must be >= 1, got {k_min}")
     path = _resolve(data_path)
     samples = []
-    for i, line in enumerate(path.read_text().splitlines(), start=1):
+    for i, line in enumerate(read_utf8(path, "user-log sample file").splitlines(), start=1):
         if not line.strip():
             continue
         try:

@@ -1,0 +1,242 @@
+"""Run a study: every rung x benchmark as Inspect tasks, one `eval_set` per rung.
+
+Logs go to `OUTPUT_DIR/logs/<rung>/`, so `inspect view --log-dir OUTPUT_DIR/logs` shows every
+transcript. Resuming is layered: `eval_set` skips finished tasks and reuses the samples an
+interrupted log already holds, and the content-keyed generation cache answers every generation
+that finished before the kill, so no finished sample is recomputed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from stagewise._atomic import atomic_write_text
+from stagewise._lock import hold
+from stagewise.checkpoints import ResolvedModel, resolve
+from stagewise.errors import RunError
+from stagewise.evaluate._outcome import check_logs, interrupted, no_false_success
+from stagewise.evaluate._options import RUNNER_OPTIONS, check_options
+from stagewise.evaluate._settings import refuse_changed_settings
+from stagewise.evals import benchmark
+from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Study
+
+if TYPE_CHECKING:
+    from stagewise.evaluate.runner_ray import RayOptions
+
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    """One benchmark as the runner will launch it."""
+
+    benchmark: str
+    task_args: dict[str, Any]
+    limit: int | None
+    epochs: int
+
+
+def plan_tasks(study: Study) -> list[TaskPlan]:
+    """Turn the study's `benchmarks:` section into task arguments (judge roles resolved)."""
+    plans = []
+    for name, opts in study.benchmarks.items():
+        info = benchmark(name)
+        args = {k: v for k, v in opts.items() if k not in RUNNER_OPTIONS}
+        check_options(name, info.load_task(), opts)
+        role = args.pop("judge", "grader")
+        if role is not None and role not in study.judges:
+            raise RunError(
+                f"benchmark {name} uses judge role {role!r}, which is not bound; add `judges: {{{role}: MODEL}}` "
+                f"to the study or pass --judge {role}=MODEL"
+            )
+        # Model judges are passed by role; string-match as None; other offline judges by name.
+        source = study.judges[role].source if role is not None else None
+        if isinstance(source, OFFLINE_JUDGE_SOURCES):
+            if source.kind != "string-match" and source.kind not in info.offline_judges:
+                raise RunError(f"benchmark {name} cannot be judged by the offline '{source.kind}' judge; "
+                               f"bind its role {role!r} to string-match or a model")
+            args["judge"] = None if source.kind == "string-match" else source.kind
+        else:
+            args["judge"] = role
+        if "data_path" not in args and study.data_dir is not None:
+            args["data_path"] = str(study.data_dir / name)
+        plans.append(TaskPlan(name, args, opts.get("limit", study.limit), int(opts.get("epochs", study.epochs))))
+    return plans
+
+
+def resolve_judges(study: Study) -> dict[str, ResolvedModel]:
+    """The study's model judges, resolved (offline judges such as string-match need none)."""
+    return {role: resolve(judge.source, name=f"judge-{role}", chat_template=judge.chat_template,
+                          model_args=judge.model_args)
+            for role, judge in study.judges.items() if not isinstance(judge.source, OFFLINE_JUDGE_SOURCES)}
+
+
+def judge_roles(study: Study, resolved: dict[str, ResolvedModel] | None = None,
+                local_args: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Inspect model roles for the study's model judges; `local_args` are added to local ones'."""
+    from inspect_ai.model import get_model
+
+    roles: dict[str, Any] = {}
+    for role, r in (resolved if resolved is not None else resolve_judges(study)).items():
+        args = {**r.model_args, **(local_args or {})} if r.local_path is not None else r.model_args
+        roles[role] = get_model(r.model, base_url=r.base_url, api_key=r.api_key, config=_judge_config(), **args)
+    return roles
+
+
+def _judge_config() -> Any:
+    from inspect_ai.model import GenerateConfig
+
+    return GenerateConfig(temperature=0.0, max_tokens=512)
+
+
+def save_study(study: Study) -> Path:
+    """Write the study as run to OUTPUT_DIR/study.yaml (what results/compare/report read)."""
+    path = study.output_dir / "study.yaml"
+    data = study.model_dump(mode="json", exclude_none=True)
+    atomic_write_text(path, yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def run_study(study: Study, *, rungs: list[str] | None = None, display: str | None = None,
+              ray: RayOptions | None = None) -> Path:
+    """Evaluate every rung of `study` (or only `rungs`) on its battery; return the output dir.
+
+    With `ray`, the single-turn benchmarks of local rungs are first generated and judged on a
+    Ray cluster (`stagewise.evaluate.runner_ray`); the rung's `eval_set` then finds every generation in
+    the cache and only assembles the logs, without loading the model.
+
+    Raises:
+        RunError / CheckpointError: a one-line, fixable problem (unbound role, missing checkpoint,
+            another run holding the output folder...).
+        Interrupted: SIGINT/SIGTERM; says how many samples of the plan are done.
+    """
+    plans = plan_tasks(study)
+    selected = [study.rung(n) for n in rungs] if rungs else list(study.ladder)
+    with hold(study.output_dir):
+        _run_locked(study, plans, selected, display, ray)
+    return study.output_dir
+
+
+def _run_locked(study: Study, plans: list[TaskPlan], selected: list[Any], display: str | None,
+                ray: RayOptions | None) -> None:
+    from contextlib import nullcontext
+
+    from inspect_ai import eval_set
+
+    from stagewise.providers._engine import release_engines
+    from stagewise.providers.local import lazy_engines
+
+    refuse_changed_settings(study, selected)
+    tasks = [make_task(p, study.generation.seed) for p in plans]
+    per_rung = sum(len(t.dataset) * (t.epochs or 1) for t in tasks)
+
+    def progress() -> tuple[int, int]:
+        from stagewise.evaluate.status import study_status
+
+        names = {r.name for r in selected}
+        return sum(s.done for s in study_status(study) if s.rung in names), per_rung * len(selected)
+
+    judges = resolve_judges(study)
+    # Resolve every rung before any work: a missing checkpoint or dead endpoint fails in seconds.
+    resolved = {r.name: resolve(r.source, name=r.name, chat_template=r.chat_template, model_args=r.model_args)
+                for r in selected}
+    save_study(study)  # only once every rung resolved: a failed start must not rewrite what the logs were run with
+    if ray is not None:
+        from stagewise.evaluate.runner_ray import prefill_on_ray
+
+        prefill_on_ray(study, plans, selected, resolved, judges, ray)
+    try:
+        # After a Ray prefill every generation is cached: rung and judge weights wait for a miss.
+        with lazy_engines() if ray is not None else nullcontext():
+            roles = judge_roles(study, judges)
+            for rung in selected:
+                model = resolved[rung.name]
+                log_dir = study.log_dir / rung.name
+                quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
+                with no_false_success(log_dir):
+                    ok, _ = eval_set(
+                        [make_task(p, study.generation.seed) for p in plans],
+                        log_dir=str(log_dir),
+                        model_roles=roles or None,
+                        metadata={"stagewise_rung": rung.name, "stagewise_stage": rung.stage,
+                                  "stagewise_study": study.name, "stagewise_content_id": model.content_id},
+                        log_dir_allow_dirty=True,
+                        retry_attempts=1,
+                        display=display,  # type: ignore[arg-type]
+                        **eval_kwargs(study, model),
+                    )
+                release_engines()
+                check_logs(rung.name, log_dir, ok, progress(), endpoint=model.base_url)
+    except KeyboardInterrupt:
+        raise interrupted(progress()) from None
+
+
+def eval_kwargs(study: Study, model: ResolvedModel, extra_model_args: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The model, concurrency and generation settings every evaluation of `model` uses."""
+    from inspect_ai.model import GenerateConfig
+
+    gen = study.generation
+    config = GenerateConfig(max_tokens=gen.max_tokens, temperature=gen.temperature, top_p=gen.top_p, seed=gen.seed)
+    if model.local_path is None:  # endpoints: a bounded wait, then a bounded number of retries
+        config = config.merge(GenerateConfig(attempt_timeout=gen.request_timeout, max_retries=gen.max_retries))
+    return {**_model_kwargs(model, extra_model_args), **_local_concurrency(model), **config.model_dump(exclude_none=True)}
+
+
+def _model_kwargs(model: ResolvedModel, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    args = {**model.model_args, **(extra or {})}
+    if model.api_key is None:
+        return {"model": model.model, "model_base_url": model.base_url, "model_args": args}
+    # An API key cannot travel as a model arg (it would be logged); bind it in a Model object.
+    from inspect_ai.model import get_model
+
+    return {"model": get_model(model.model, base_url=model.base_url, api_key=model.api_key, **args)}
+
+
+def make_task(plan: TaskPlan, seed: int) -> Any:
+    from inspect_ai import Epochs, task_with
+
+    task = benchmark(plan.benchmark).load_task()(**plan.task_args)
+    # Keep the task's own epoch reducer (a bare int would reset it to `mean`, which reads None as 0).
+    epochs = Epochs(plan.epochs, task.epochs_reducer)
+    if plan.limit and plan.limit < len(task.dataset):
+        # A seeded shuffle before the cut: upstream files are ordered by category, so the first
+        # N items would all be one kind. Same seed -> same items on every rung (pairing).
+        dataset = task.dataset
+        dataset.shuffle(seed=seed)
+        return task_with(task, dataset=dataset[: plan.limit], epochs=epochs)
+    return task_with(task, epochs=epochs)
+
+
+def _local_concurrency(model: ResolvedModel) -> dict[str, Any]:
+    # Local rungs batch every pending request: let all samples of all tasks be in flight at once.
+    if model.local_path is not None:
+        return {"max_samples": 512, "max_tasks": 8}
+    return {}
+
+
+def quarantine_corrupt_logs(log_dir: Path, aside: Path) -> list[Path]:
+    """Move logs that cannot be read to `aside` (never deleted), so the rerun recomputes those tasks.
+
+    `aside` must lie outside `log_dir`: Inspect lists logs recursively.
+    """
+    from inspect_ai.log import read_eval_log
+
+    moved: list[Path] = []
+    if not log_dir.is_dir():
+        return moved
+    for f in sorted(log_dir.glob("*.eval")) + sorted(log_dir.glob("*.json")):
+        if f.name.startswith(("eval-set", "logs")):
+            continue
+        try:
+            read_eval_log(str(f), header_only=True)
+        except Exception:  # any read failure means the file cannot be resumed from
+            dest = aside / f.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(f), dest)
+            print(f"warning: log {f.name} is corrupt or truncated; moved to {dest} and its task will be rerun")
+            moved.append(dest)
+    return moved

