@@ -134,8 +134,8 @@ def _cli_judge(spec: str, roles: dict[str, Any]) -> str:
     from inspect_ai.model import get_model
 
     from stagewise.checkpoints import resolve
-    from stagewise.runner import _judge_config  # bound the way `stagewise run` binds judges
-    from stagewise.study import Judge
+    from stagewise.evaluate.runner import _judge_config  # bound the way `stagewise run` binds judges
+    from stagewise.evaluate.study import Judge
 
     try:
         judge = Judge(source=source)
