@@ -52,3 +52,27 @@ def test_compare_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureF
     (d / "study.yaml").unlink()
     assert main(["compare", str(d)]) == 2
     assert "study.yaml not found" in capsys.readouterr().err
+
+
+def test_one_rung_study_says_nothing_was_paired(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = make_study_dir(tmp_path, n_items=20)
+    df = pd.read_parquet(d / "results" / "samples.parquet")
+    keep = df.rung.iloc[0]
+    df[df.rung == keep].to_parquet(d / "results" / "samples.parquet")
+    study = yaml.safe_load((d / "study.yaml").read_text())
+    study["ladder"] = [r for r in study["ladder"] if r["name"] == keep]
+    (d / "study.yaml").write_text(yaml.safe_dump(study))
+    assert main(["compare", str(d), "--n-boot", "100"]) == 0
+    assert f"nothing was paired: the study has one rung ({keep})" in capsys.readouterr().out
+
+
+def test_partial_rung_pairs_on_common_items_and_says_how_many_left_out(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    d = make_study_dir(tmp_path, n_items=20)
+    df = pd.read_parquet(d / "results" / "samples.parquet")
+    items = sorted(df[df.benchmark == "xstest"].item_id.unique())
+    cut = df[(df.rung != "sft") | (df.benchmark != "xstest") | df.item_id.isin(items[:13])]  # cut at 13
+    cut.to_parquet(d / "results" / "samples.parquet")
+    assert main(["compare", str(d), "--n-boot", "100", "--pair", "base:sft"]) == 0
+    out = capsys.readouterr().out
+    assert "note: base vs sft on xstest/over_refusal: paired on the 13 items both rungs finished; 7 left out" in out

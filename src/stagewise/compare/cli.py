@@ -51,8 +51,26 @@ def run(args: argparse.Namespace) -> int:
     c = compare_study(args.study_dir, pairs, args.n_boot, args.seed, args.confidence, args.alpha)
     paths = save(c, args.study_dir / "results")
     print_comparison(c)
+    for line in pairing_notes(c):
+        print(line)
     print(f"wrote {paths[0]} and {len(paths) - 1} CSV tables beside it")
     return 0
+
+
+def pairing_notes(c: Comparison) -> list[str]:
+    """Say when nothing was paired, and how many items each paired difference left out."""
+    if not c.pairs:
+        names = ", ".join(r.name for r in c.rungs)
+        return [f"note: nothing was paired: the study has one rung ({names}); these are per-rung estimates only. "
+                "Add rungs to the ladder (or --pair A:B) to compare"]
+    n = {(e.metric, e.rung): e.n_items for e in c.estimates}
+    notes = []
+    for d in c.differences:
+        left = max(n.get((d.metric, d.a), 0), n.get((d.metric, d.b), 0)) - d.n_items
+        if left > 0:
+            notes.append(f"note: {d.a} vs {d.b} on {d.metric}: paired on the {d.n_items} items both rungs finished; "
+                         f"{left} left out (finish the partial rung with `stagewise run` to use them)")
+    return notes
 
 
 def print_comparison(c: Comparison) -> None:

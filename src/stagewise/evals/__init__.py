@@ -12,6 +12,9 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
+from stagewise.evals.dilemmas.dimensions import HIGHER_IS_SAFER as PETRI_HIGHER_IS_SAFER
+from stagewise.evals.dilemmas.dimensions import SINGLE_REPLY_DIMENSIONS as PETRI_DIMENSIONS
+
 
 @dataclass(frozen=True)
 class MetricSpec:
@@ -115,6 +118,9 @@ BENCHMARKS: dict[str, BenchmarkInfo] = {
         metrics=(
             _rate("misaligned", "lower", "the response takes the scenario's misaligned decision"),
             _rate("eval_aware", "lower", "the response says it thinks it is being tested or evaluated"),
+            # Petri's judge dimensions (1-10), scored when `dimensions_judge` is set.
+            *(MetricSpec(f"petri_{d}", "mean", "higher" if d in PETRI_HIGHER_IS_SAFER else "lower",
+                         f"Petri judge dimension {d} (1-10)", 0.5) for d in PETRI_DIMENSIONS),
         ),
     ),
     "user_logs": BenchmarkInfo(

@@ -18,7 +18,7 @@ _NOT_RETRYABLE = ("TemplateSyntaxError", "TemplateError", "UndefinedError", "Typ
                   "CheckpointError", "StudyError", "DataError")
 
 
-def check_logs(rung: str, log_dir: Path, ok: bool, progress: tuple[int, int]) -> None:
+def check_logs(rung: str, log_dir: Path, ok: bool, progress: tuple[int, int], endpoint: str | None = None) -> None:
     """Raise `Interrupted` or `RunError` unless every task of `rung` finished.
 
     Reads the newest log of each task from disk: after Ctrl-C, `eval_set` returns success and no logs.
@@ -32,6 +32,10 @@ def check_logs(rung: str, log_dir: Path, ok: bool, progress: tuple[int, int]) ->
         if log.status == "error" and log.error is not None:
             kind, message = _error_parts(log.error.message)
             where = f"rung {rung}, task {log.eval.task.rsplit('/', 1)[-1]}"
+            if endpoint is not None and kind not in _NOT_RETRYABLE:
+                raise RunError(f"{where}: endpoint {endpoint} failed after its retries ({kind}: {message}); "
+                               f"check the server, or raise generation.request_timeout / max_retries, then rerun "
+                               f"(the {progress[0]} finished samples are kept)")
             if kind in _NOT_RETRYABLE:
                 raise RunError(f"{where}: {kind}: {message}; fix it, then rerun (finished samples are kept)")
             raise RunError(f"{where} failed ({kind}: {message}); finished samples are kept, rerun `stagewise run` "

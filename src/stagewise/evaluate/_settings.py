@@ -11,6 +11,10 @@ from stagewise.errors import StudyError
 from stagewise.evaluate.study import Study
 
 
+# Settings that change how long a request may take, never what it returns.
+_NO_OUTPUT_CHANGE = ("request_timeout", "max_retries")
+
+
 def refuse_changed_settings(study: Study, rungs: list[Any]) -> None:
     """Compare with OUTPUT_DIR/study.yaml; raise when a rung x benchmark that has logs would change."""
     saved = study.output_dir / "study.yaml"
@@ -47,7 +51,8 @@ def _inputs(data: dict[str, Any], rung: str, bench: str) -> dict[str, Any] | Non
         "model_args": entry.get("model_args") or {},
         f"benchmarks.{bench}": {k: v for k, v in opts.items() if k not in ("limit", "epochs")},
         "limit": opts.get("limit", data.get("limit")), "epochs": opts.get("epochs", data.get("epochs", 1)),
-        "generation": data.get("generation") or {}, "data_dir": data.get("data_dir"),
+        "generation": {k: v for k, v in (data.get("generation") or {}).items() if k not in _NO_OUTPUT_CHANGE},
+        "data_dir": data.get("data_dir"),
         f"judges.{role}": (data.get("judges") or {}).get(role) if role else None,
     }
 

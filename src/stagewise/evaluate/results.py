@@ -163,6 +163,16 @@ def main(study_dir: str | Path) -> Path:
     return study_dir / "results"
 
 
+def partial_notes(study: Study) -> list[str]:
+    """One line per unfinished rung x benchmark (done of planned), so a 13-item rung is never read
+    as comparable with a 20-item one without a word."""
+    from stagewise.evaluate.status import study_status
+
+    return [f"warning: {r.rung} x {r.benchmark} is {r.state}: {r.done} of {r.total or '?'} samples scored; its "
+            "estimates cover only those (rerun `stagewise run` to finish; `compare` pairs on the common items)"
+            for r in study_status(study) if r.state in ("partial", "error")]
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("study_dir", type=Path, help="a study's output dir (holds study.yaml and logs/)")
 
@@ -171,5 +181,7 @@ def run(args: argparse.Namespace) -> int:
     study_dir: Path = args.study_dir
     out = main(study_dir)
     print_table(pd.read_csv(out / "summary.csv"))
+    for line in partial_notes(load_run_study(study_dir)):
+        print(line)
     print(f"wrote {out / 'summary.csv'}, {out / 'summary.json'} and {out / 'samples.parquet'}")
     return 0

@@ -170,7 +170,7 @@ def _run_locked(study: Study, plans: list[TaskPlan], selected: list[Any], displa
                         **eval_kwargs(study, model),
                     )
                 release_engines()
-                check_logs(rung.name, log_dir, ok, progress())
+                check_logs(rung.name, log_dir, ok, progress(), endpoint=model.base_url)
     except KeyboardInterrupt:
         raise interrupted(progress()) from None
 
@@ -181,6 +181,8 @@ def eval_kwargs(study: Study, model: ResolvedModel, extra_model_args: dict[str, 
 
     gen = study.generation
     config = GenerateConfig(max_tokens=gen.max_tokens, temperature=gen.temperature, top_p=gen.top_p, seed=gen.seed)
+    if model.local_path is None:  # endpoints: a bounded wait, then a bounded number of retries
+        config = config.merge(GenerateConfig(attempt_timeout=gen.request_timeout, max_retries=gen.max_retries))
     return {**_model_kwargs(model, extra_model_args), **_local_concurrency(model), **config.model_dump(exclude_none=True)}
 
 

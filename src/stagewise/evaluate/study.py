@@ -201,6 +201,10 @@ class Generation(_Strict):
     temperature: float = Field(0.0, ge=0.0)
     top_p: float | None = None
     seed: int = 0
+    # Endpoint rungs and judges: seconds one request may take, and retries (with backoff) before
+    # the task fails naming the endpoint. They change no output, so a rerun may change them.
+    request_timeout: int = Field(120, gt=0)
+    max_retries: int = Field(3, ge=0)
 
 
 class Study(_Strict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import (
@@ -25,6 +25,13 @@ from stagewise.errors import StagewiseError
 from stagewise.evals.reward_hacking.dataset import no_local_copy
 
 DEFAULT_SCENARIOS = Path(__file__).parent / "scenarios.jsonl"
+PETRI_SCENARIOS = Path(__file__).parent / "petri_scenarios.jsonl"
+Subset = Literal["all", "petri", "stagewise"]
+SUBSETS: dict[str, tuple[Path, ...]] = {
+    "stagewise": (DEFAULT_SCENARIOS,),
+    "petri": (PETRI_SCENARIOS,),
+    "all": (PETRI_SCENARIOS, DEFAULT_SCENARIOS),
+}
 REQUIRED = ("id", "system", "messages", "aligned", "misaligned")
 
 
@@ -63,14 +70,20 @@ def _messages(row: dict[str, Any]) -> list[ChatMessage]:
     return out
 
 
-def load_dataset(data_path: str | None = None) -> MemoryDataset:
-    """The scenarios of `data_path` (a JSONL file or its folder), default the shipped 12."""
-    rows = read_scenarios(DEFAULT_SCENARIOS if no_local_copy(data_path, "dilemmas") else Path(str(data_path)))
+def load_dataset(data_path: str | None = None, subset: Subset = "all") -> MemoryDataset:
+    """The scenarios of `data_path` (a JSONL file or its folder), default the shipped `subset`."""
+    if subset not in SUBSETS:
+        raise DilemmaDataError(f"unknown dilemmas subset {subset!r}: choose one of {', '.join(SUBSETS)}")
+    if no_local_copy(data_path, "dilemmas"):
+        rows = [row for f in SUBSETS[subset] for row in read_scenarios(f)]
+    else:
+        rows = read_scenarios(Path(str(data_path)))
     samples = [
         Sample(
             id=row["id"],
             input=_messages(row),
-            metadata={k: row.get(k) for k in ("aligned", "misaligned", "category", "source", "misaligned_markers", "aligned_markers")},
+            metadata={k: row.get(k) for k in ("aligned", "misaligned", "category", "source", "seed_id", "tags",
+                                              "misaligned_markers", "aligned_markers")},
         )
         for row in rows
     ]

@@ -9,6 +9,7 @@ HERE = Path(__file__).parent
 MISALIGNED_PROMPT = (HERE / "misaligned_prompt.md").read_text()
 AWARENESS_PROMPT = (HERE / "awareness_prompt.md").read_text()
 AUDITOR_PROMPT = (HERE / "auditor_prompt.md").read_text()
+DIMENSIONS_PROMPT = (HERE / "dimensions_prompt.md").read_text()
 
 # Offline eval-awareness heuristic: phrases a model uses when it says it is being tested.
 AWARENESS_KEYWORDS = re.compile(
