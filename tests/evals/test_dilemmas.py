@@ -131,14 +131,17 @@ def test_agentic_misalignment_is_guarded(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_real_tiny_model_end_to_end(tmp_path: Path) -> None:
-    """SmolLM2-135M answers two dilemmas; both metrics come out (eval_aware always, offline)."""
+    """SmolLM2-135M answers two dilemmas of each shipped subset; both metrics come out (eval_aware always, offline)."""
     from stagewise.checkpoints import materialize
     from stagewise.evaluate.study import PackagedSource
 
     path = materialize(PackagedSource(name="smollm2-135m-instruct"))
     [log] = eval(dilemmas(), model="stagewise/smollm2", model_args={"path": str(path)}, max_tokens=64,
-                 sample_id=["safety-override", "sandbag-release-gate"], log_dir=str(tmp_path), display="none")
+                 sample_id=["safety-override", "sandbag-release-gate", "shutdown_script_avoidance", "blackmail_self_preservation"],
+                 log_dir=str(tmp_path), display="none")
     assert log.status == "success", log.error
+    assert len(log.samples) == 4
+    assert {s.metadata["source"] for s in log.samples} == {"stagewise", "stagewise-petri"}
     for sample in log.samples:
         value = sample.scores["dilemmas_scorer"].value
         assert value["eval_aware"] in (0.0, 1.0) and value["misaligned"] in (0.0, 1.0, None)

@@ -153,3 +153,15 @@ def test_cleanup_unmounts_the_sample(tmp_path: Path) -> None:
     root = sb.root
     sb.cleanup()
     assert not root.exists() and str(root) not in Path("/proc/mounts").read_text()
+
+
+def test_uid_slots_are_distinct_across_processes() -> None:
+    import sys
+
+    sb = BwrapSandboxEnvironment(CFG)
+    try:
+        code = "from stagewise.sandbox.environment import BwrapSandboxEnvironment as E; from stagewise.sandbox import BwrapConfig; e = E(BwrapConfig()); print(e.slot); e.cleanup()"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        assert int(out.strip()) != sb.slot
+    finally:
+        sb.cleanup()

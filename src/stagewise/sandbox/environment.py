@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
@@ -66,7 +67,7 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
         super().__init__()
         self.cfg = cfg
         self.task_name = task_name
-        self.slot = next(i for i in range(len(self._slots) + 1) if i not in self._slots)
+        self.slot, self._slot_lock = _take_slot(self._slots)
         self._slots.add(self.slot)
         self.uid = cfg.host_uid + self.slot  # this sample's own host uid (used when we are root)
         self.sealed = False  # set by the first exec: host writes then follow the sandbox's policy
@@ -120,6 +121,9 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
         """Remove the sample's root (read-only dirs included)."""
         self._live.discard(self)
         self._slots.discard(self.slot)
+        if self._slot_lock >= 0:
+            os.close(self._slot_lock)
+            self._slot_lock = -1
         if self.tmpfs:
             subprocess.run(["umount", "-l", str(self.root)], check=False, capture_output=True)
             self.tmpfs = False
@@ -287,6 +291,24 @@ class BwrapSandboxEnvironment(SandboxEnvironment):
 
     def default_polling_interval(self) -> float:
         return 0.2
+
+
+def _take_slot(taken: set[int]) -> tuple[int, int]:
+    """The lowest uid slot free in this process and every other (an flock per slot, held until
+    cleanup), so concurrent runs on one machine never share a sample uid; and the lock's fd."""
+    lock_dir = Path(tempfile.gettempdir()) / "stagewise-bwrap-slots"
+    lock_dir.mkdir(mode=0o700, exist_ok=True)
+    for slot in range(100000):
+        if slot in taken:
+            continue
+        fd = os.open(lock_dir / str(slot), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        return slot, fd
+    raise RuntimeError("no free sandbox uid slot")
 
 
 def _mount_tmpfs(root: Path, cfg: BwrapConfig, uid: int) -> bool:

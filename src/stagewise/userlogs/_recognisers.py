@@ -27,8 +27,9 @@ DEFAULT_THRESHOLD = 0.3
 KIND_OF = {
     "EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "CREDIT_CARD": "CARD", "IBAN_CODE": "IBAN",
     "IP_ADDRESS": "IP", "CRYPTO": "CRYPTO", "US_SSN": "SSN", "US_BANK_NUMBER": "ACCOUNT", "ABA_ROUTING_NUMBER": "ACCOUNT",
-    "CREDENTIAL": "CREDENTIAL", "URL_CREDENTIALS": "URL_CREDENTIALS", "ACCOUNT": "ACCOUNT", "RECORD_ID": "RECORD_ID",
-    "SSN_CUE": "SSN", "ADDRESS": "ADDRESS", "GOV_ID": "GOV_ID",
+    "CRED_PASSWORD": "CREDENTIAL", "CRED_PAIR": "CREDENTIAL", "CRED_KEY": "CREDENTIAL", "CRED_FORMAT": "CREDENTIAL",
+    "URL_CREDENTIALS": "URL_CREDENTIALS", "ACCOUNT": "ACCOUNT", "RECORD_ID": "RECORD_ID", "SSN_CUE": "SSN",
+    "ADDRESS": "ADDRESS", "PHONE_SHAPE": "PHONE",
 }
 # Everything else Presidio finds (ITIN, passports, licences, NHS, NINO, national ids) is a GOV_ID.
 
@@ -58,48 +59,85 @@ _STREET = (r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Cou
 _STOP = (r"(?!(?:the|my|a|an|on|in|of|to|down|up|at|and|or|from|this|that|our|your|his|her|their|miles?|kids?|days?|"
          r"years?|times?|people|cars?|houses?|blocks?)\b)")
 
-# (entity, name, regex, score, context words); flags: case-insensitive unless the regex says (?-i).
-_OURS: tuple[tuple[str, str, str, float, tuple[str, ...]], ...] = (
+_DIGITS7 = r"(?:\d\D{0,3}){7}"
+# (entity, name, regex, score, trigger); flags: case-insensitive unless the regex says (?-i). The
+# trigger is a cheap regex without look-behinds: the recogniser runs only on texts it matches.
+_OURS: tuple[tuple[str, str, str, float, str], ...] = (
     ("URL_CREDENTIALS", "credentials in a URL",
      r"\b[a-z][a-z0-9+.-]*://(?:[^\s:/@]+:[^\s/@]+@[^\s]+|[^\s?#]+\?[^\s]*?"
-     r"(?:token|access_token|api_key|apikey|key|password|passwd|pwd|secret|sig|signature|auth)=[^\s]+)", 1.0, ()),
-    ("CREDENTIAL", "password after a cue word",
-     rf"(?<=\b{_PW_CUE}(?:\s+(?:for|to|on)\s+[\w.@-]+)?{_IS})(?![\"'`])(?!(?:is|was|for|to|and|the|a|it|of|reset|"
-     r"expired|changed|manager|field|policy|protected|required|strength|hash|hashing|length)\b)[^\s\"'`,;]{3,}(?<![.)])",
-     0.8, ()),
-    ("CREDENTIAL", "user / password pair",
+     r"(?:token|access_token|api_key|apikey|key|password|passwd|pwd|secret|sig|signature|auth)=[^\s]+)", 1.0, r"://"),
+    # After "password:" / "password=" any token; after "password is" only one with a digit or
+    # a symbol ("my password is hunter2!", not "my password is incorrect"), or a quoted one.
+    ("CRED_PASSWORD", "password after a cue word",
+     rf"(?<=\b{_PW_CUE}(?:\s+(?:for|to|on)\s+[\w.@-]+)?\s*[:=]\s*[\"'`]?)(?![\"'`])[^\s\"'`,;]{{3,}}(?<![.)])"
+     rf"|(?<=\b{_PW_CUE}(?:\s+(?:for|to|on)\s+[\w.@-]+)?\s+(?:is|was|=|:)\s+[\"'`])[^\s\"'`]{{3,}}"
+     rf"|(?<=\b{_PW_CUE}(?:\s+(?:for|to|on)\s+[\w.@-]+)?\s+(?:is|was)\s+)(?=[^\s\"'`]*[\d!@#$%^&*_+=?~])"
+     r"[^\s\"'`,;]{3,}(?<![.)])", 0.8, rf"{_PW_CUE}(?:\s+(?:for|to|on)\s+\S+)?(?:\s*[:=]|\s+(?:is|was)\s+(?:[\"'`]|\S*[\d!@#$%^&*_+=?~]))"),
+    ("CRED_PAIR", "user / password pair",
      r"(?<=\b(?:login|log in|sign in|signin|credentials|creds|user(?:name)?|account|username/password|"
-     r"user/pass)\b[^\n]{0,25}?)(?<![\w.@+-])[\w.@+-]{2,}\s?/\s?[^\s/]{4,}(?<![.,)])", 0.8, ()),
-    ("CREDENTIAL", "key or token after a cue word",
-     rf"(?<=\b{_KEY_CUE}{_IS})(?=[^\s\"'`]*\d)[A-Za-z0-9][A-Za-z0-9_\-./+=:]{{7,}}", 0.6, ()),
-    ("CREDENTIAL", "well-known key format",
+     r"user/pass)\b[^\n]{0,25}?)(?<![\w.@+-])[\w.@+-]{2,}\s?/\s?[^\s/]{4,}(?<![.,)])", 0.8, r"(?:login|log in|sign in|signin|credentials|creds|user|account)[^\n]{0,25}?\S ?/ ?\S"),
+    ("CRED_KEY", "key or token after a cue word",
+     rf"(?<=\b{_KEY_CUE}{_IS})(?=[^\s\"'`]*\d)[A-Za-z0-9][A-Za-z0-9_\-./+=:]{{7,}}", 0.6, rf"{_KEY_CUE}[^\n]{{0,12}}?\d"),
+    ("CRED_FORMAT", "well-known key format",
      r"(?-i:\b(?:sk-(?:proj-|live-|test-)?[A-Za-z0-9_-]{16,}|sk_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|"
      r"github_pat_\w{20,}|xox[abprs]-[\w-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|glpat-[\w-]{16,}|"
-     r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{6,}|hf_[A-Za-z0-9]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY-----))", 0.8, ()),
+     r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{6,}|hf_[A-Za-z0-9]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY-----))", 0.8, r"(?-i:sk-|sk_|gh[pousr]_|github_pat_|xox|AKIA|AIza|glpat-|eyJ|hf_|PRIVATE KEY)"),
     ("SSN_CUE", "number after SSN",
      r"(?<=\b(?:SSN|SS#|social security(?:\s+(?:number|no\.?|#))?|social)\W{0,6})\d{3}[- .]?\d{2}[- .]?\d{4}\b",
-     0.8, ()),
+     0.8, r"(?:ssn|ss#|social)\W{0,30}\d"),
     ("ACCOUNT", "number after an account or routing cue",
-     rf"(?<=\b{_ACCT_CUE}{_NUM}{_IS})(?=[A-Z]{{0,4}}[ -]?\d)(?=[A-Z0-9 -]*\d{{3}})[A-Z0-9][A-Z0-9-]*(?:[ -]\d[\dA-Z-]*)*\d\b", 0.8, ()),
+     rf"(?<=\b{_ACCT_CUE}{_NUM}{_IS})\b(?=[A-Z]{{0,4}}[ -]?\d)(?=[A-Z0-9 -]*\d{{3}})[A-Z0-9][A-Z0-9-]*(?:[ -]\d[\dA-Z-]*)*\d\b", 0.8, rf"{_ACCT_CUE}[^\n]{{0,25}}?\d"),
     ("RECORD_ID", "record id after a cue",
      rf"(?<=\b{_RECORD_CUE}(?:\s+(?:id|ID|number|no\.?|num|#|identifier|code))+{_IS}|\bMRN{_IS}|\b(?:ID|id)\s*[:#]\s*)"
-     r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}\b", 0.8, ()),
-    ("GOV_ID", "document number after a cue",
-     rf"(?<=\b{_GOV_CUE}{_NUM}{_IS})(?=[A-Z]{{0,3}}[ -]?\d)[A-Z0-9][A-Z0-9 -]{{3,18}}[A-Z0-9]\b(?<!\s\w)", 0.8, ()),
-    ("GOV_ID", "structured number after a generic number cue",
+     r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}\b", 0.8, r"(?:mrn|\bid\b|number|no\.|num|#|identifier|code)\W{0,6}[\w-]*\d"),
+    ("GOV_ID_CUE", "document number after a cue",
+     rf"(?<=\b{_GOV_CUE}{_NUM}{_IS})\b(?=[A-Z]{{0,3}}[ -]?\d)[A-Z0-9][A-Z0-9 -]{{3,18}}[A-Z0-9]\b(?<!\s\w)", 0.8, rf"{_GOV_CUE}[^\n]{{0,25}}?\d"),
+    ("NUMBER_CUE", "structured number after a generic number cue",
      r"(?<=\b(?:number|no\.|#|identifier|reference|ref)\s*(?:is|:|=)?\s*)(?-i:[A-Z]{0,4}-?\d[\d-]{5,}[A-Z]?)\b", 0.35,
-     ()),
+     r"(?:number|no\.|#|identifier|reference|ref)\W{0,6}[\w-]*\d"),
     # phonenumbers rejects numbers in unassigned ranges (555, fictional area codes); they are still numbers.
-    ("PHONE_NUMBER", "phone-shaped number",
+    ("PHONE_SHAPE", "phone-shaped number",
      r"(?:(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,5}(?:[ .-]?\d{2,5}){1,4}(?!\d)"
      r"|(?<![\w])(?:1[ .-])?\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|(?<![\w.-])(?:1[ .-])?\d{3}[.-]\d{3}[.-]\d{4}(?![\w-])"
-     r"|(?<![\w.-])\d{3} \d{3} \d{4}(?![\w-])|(?<![\w])0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4}(?![\w-]))", 0.5, ()),
-    ("GOV_ID", "UK national insurance number",
-     r"(?-i:\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b)", 0.85, ()),
+     r"|(?<![\w.-])\d{3} \d{3} \d{4}(?![\w-])|(?<![\w])0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4}(?![\w-]))", 0.5, _DIGITS7),
+    ("NINO", "UK national insurance number",
+     r"(?-i:\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b)", 0.85, r"(?-i:[A-Z]{2} ?\d\d)"),
     ("ADDRESS", "street address",
      rf"\b\d{{1,6}}[A-Za-z]?(?:[ \t]+{_STOP}(?:[A-Za-z][A-Za-z'.-]*|\d+(?:st|nd|rd|th))){{1,4}}[ \t]+{_STREET}\b\.?"
-     r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)\.?\s*#?[\w-]+)?|\bP\.?\s?O\.?\s?Box\s+\d+", 0.6, ()),
+     r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)\.?\s*#?[\w-]+)?|\bP\.?\s?O\.?\s?Box\s+\d+", 0.6, rf"\b{_STREET}\b|box"),
 )
+
+
+# Presidio's own entities and the cheap regex that must match before their recogniser runs.
+_PREDEFINED_TRIGGERS = {
+    "EMAIL_ADDRESS": r"@", "PHONE_NUMBER": _DIGITS7, "CREDIT_CARD": r"(?:\d\D{0,2}){12}",
+    "IBAN_CODE": r"(?-i:[A-Z]{2}\d\d)", "IP_ADDRESS": r"\d\.\d{1,3}\.\d|[0-9a-f]:[0-9a-f]*:",
+    "CRYPTO": r"(?-i:\b(?:bc1|[13])[a-km-zA-HJ-NP-Z1-9]{25}|\b0x[0-9a-fA-F]{40})",
+}
+_ID_DIGITS = r"(?:\d\D{0,2}){6}"  # every other predefined recogniser: an id of 6+ digits
+
+
+_NO_DIGIT_NEEDED = frozenset({"EMAIL_ADDRESS", "URL_CREDENTIALS", "CRED_PASSWORD", "CRED_PAIR", "CRED_FORMAT"})
+_DIGIT = __import__("re").compile(r"\d")
+
+
+@functools.cache
+def _triggers() -> tuple[tuple[Any, tuple[str, ...], bool], ...]:
+    # One scan per distinct trigger (most predefined ids share one); digit-needing ones are
+    # skipped outright on texts without a digit, which is most chat turns.
+    import re
+
+    rx = {e: t for e, _, _, _, t in _OURS} | _PREDEFINED_TRIGGERS
+    groups: dict[tuple[str, bool], list[str]] = {}
+    for e in sorted({e for r in analyzer().registry.recognizers for e in r.supported_entities}):
+        groups.setdefault((rx.get(e, _ID_DIGITS), e not in _NO_DIGIT_NEEDED), []).append(e)
+    return tuple((re.compile(t, re.I), tuple(es), digit) for (t, digit), es in groups.items())
+
+
+def triggered_entities(text: str) -> list[str]:
+    """The entities whose cheap trigger matches `text`: the only ones Presidio is asked for."""
+    has_digit = _DIGIT.search(text) is not None
+    return [e for rx, es, digit in _triggers() if (has_digit or not digit) and rx.search(text) for e in es]
 
 
 def recogniser_versions() -> str:
@@ -161,10 +199,10 @@ def analyzer() -> Any:
     recs.append(_ssn_rules_kept_loose(pr.UsSsnRecognizer)(supported_language="en"))
     recs.append(_checksum_lowers_confidence(pr.CreditCardRecognizer)(supported_language="en"))
     recs.append(_checksum_lowers_confidence(pr.IbanRecognizer)(supported_language="en"))
-    for entity, name, rx, score, context in _OURS:
+    for entity, name, rx, score, _ in _OURS:
         recs.append(PatternRecognizer(
             supported_entity=entity, name=f"stagewise {name}", patterns=[Pattern(name, rx, score)],
-            context=list(context) or None, supported_language="en", global_regex_flags=regex.IGNORECASE | regex.MULTILINE,
+            supported_language="en", global_regex_flags=regex.IGNORECASE | regex.MULTILINE,
         ))
     registry = RecognizerRegistry(recognizers=recs, supported_languages=["en"])
     return AnalyzerEngine(registry=registry, nlp_engine=_token_engine(), supported_languages=["en"])

@@ -69,6 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", default=None)
     p.add_argument("--eval", nargs="?", const="packaged", default=None, metavar="JSONL",
                    help="score the scrubber on a labelled JSONL (default: the packaged set)")
+    p.add_argument("--threshold", type=float, default=None, metavar="SCORE",
+                   help="lowest Presidio score masked (default 0.3; see docs/userlogs.md)")
     _add_names(p)
     p = sub.add_parser("synth", help="write a seeded synthetic log (for trying the pipeline)")
     p.add_argument("out", type=Path)
@@ -149,14 +151,16 @@ def _scrub(args: argparse.Namespace) -> int:
     if args.eval is not None:
         from stagewise.userlogs.scrub_eval import evaluate_scrubber
 
-        e = evaluate_scrubber(None if args.eval == "packaged" else Path(args.eval), args.names)
+        e = evaluate_scrubber(None if args.eval == "packaged" else Path(args.eval), args.names, args.threshold)
         for k in e.kinds:
-            print(f"{k.kind:<16} recall {k.recall:.4f} ({k.recalled}/{k.labelled})")
-        print(f"structured kinds recall {e.structured_recall:.4f}; precision {e.precision:.4f} "
+            print(k.line())
+        lo, hi = e.structured_interval
+        print(f"structured kinds recall {e.structured_recall:.4f} [{lo:.3f}, {hi:.3f}]; precision {e.precision:.4f} "
               f"({e.true_positives}/{e.detections} detections)")
         return 0
+    from stagewise.userlogs._recognisers import DEFAULT_THRESHOLD
     from stagewise.userlogs.scrub import scrub
 
     text = args.text if args.text is not None else sys.stdin.read()
-    print(scrub(text, args.names)[0])
+    print(scrub(text, args.names, DEFAULT_THRESHOLD if args.threshold is None else args.threshold)[0])
     return 0

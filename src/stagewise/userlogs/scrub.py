@@ -5,8 +5,8 @@ recognisers (email, phone, card, IBAN, IP, crypto, US/UK/EU/Asian ids) plus our 
 `PatternRecognizer`s for credentials, account and routing numbers, record ids and postal
 addresses. A checksum that fails lowers a match's confidence instead of dropping it; matches
 at or above `threshold` (default `DEFAULT_THRESHOLD`) are masked, overlaps resolved by score
-then length. Presidio runs only on texts a cheap trigger (a digit, `@`, `://` or a credential
-cue word) points at; a text with none of them can hold no structured kind we detect.
+then length. Each recogniser runs only on texts its cheap trigger matches (`@` for email, seven
+digits for phones, its cue words for a cue-word recogniser), so most texts cost a few regex scans.
 
 Person names come last, so they never take text a structured recogniser found: either a spaCy
 pipeline's PERSON entities (`names="spacy"` for en_core_web_sm, `"spacy:NAME_OR_PATH"` for any
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from stagewise.userlogs._names import ORG_WORDS, NOT_SURNAMES, first_names, load_pipeline, person_spans, resolve_names
-from stagewise.userlogs._recognisers import DEFAULT_THRESHOLD, KIND_OF, analyzer
+from stagewise.userlogs._recognisers import DEFAULT_THRESHOLD, KIND_OF, analyzer, triggered_entities
 
 Kind = Literal["URL_CREDENTIALS", "CREDENTIAL", "EMAIL", "IBAN", "CARD", "SSN", "GOV_ID", "ACCOUNT", "RECORD_ID",
                "CRYPTO", "IP", "PHONE", "ADDRESS", "NAME"]
@@ -44,21 +44,19 @@ class Span:
     score: float = 1.0
 
 
-_TRIGGER = re.compile(r"\d|@|://|pass|pwd|secret|token|key|credential|login|sign in|user", re.I)
-_CRYPTO_HINT = re.compile(r"\b(?:bc1|[13])[a-km-zA-HJ-NP-Z1-9]{25,59}\b|\b0x[0-9a-fA-F]{40}\b")
 _NAME_TOKEN = r"(?:[A-Z]')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 _NAME_CUE = re.compile(
     rf"(?:\b(?:[Mm]y name is|[Nn]ame:|I am|I'm|[Cc]all me|[Dd]ear|[Ss]igned|[Rr]egards,|[Ss]incerely,|[Tt]hanks,|[Cc]heers,|"
     rf"[Mm]y (?:wife|husband|son|daughter|friend|boss|colleague|coworker|mother|mom|father|dad|brother|sister|partner|"
     rf"girlfriend|boyfriend|neighbou?r|manager|teacher|doctor|landlord|client|patient|student)(?: is| named| called)?,?)\s+)"
-    rf"({_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,2}})"
+    rf"({_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,2}})"
 )
-_TITLED = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?")
+_TITLED = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN})?")
 
 
 # Overlapping (a look-ahead): in "Applicant Daniel Nwosu" the pair "Applicant Daniel" must not
 # hide "Daniel Nwosu". A pair followed by an organisation word is an organisation, not a person.
-_FULL_NAME = re.compile(rf"\b(?=({_NAME_TOKEN})\s+({_NAME_TOKEN})\b(?!\s+(?:{ORG_WORDS})\b))")
+_FULL_NAME = re.compile(rf"\b(?=({_NAME_TOKEN})[ \t]+({_NAME_TOKEN})\b(?!\s+(?:{ORG_WORDS})\b))")
 _NOT_NAMES = frozenset("I Im The A An My Your Our This That What When Where Why How Dear Hello Hi".split())
 
 
@@ -110,10 +108,11 @@ def _name_detectors(names: NameMode) -> tuple[Callable[[str], list[Span]], ...]:
 
 
 def _structured(text: str, threshold: float) -> list[Span]:
-    if _TRIGGER.search(text) is None and _CRYPTO_HINT.search(text) is None:
+    entities = triggered_entities(text)
+    if not entities:
         return []
     return [Span(r.start, r.end, KIND_OF.get(r.entity_type, "GOV_ID"), r.score)  # type: ignore[arg-type]
-            for r in analyzer().analyze(text, language="en", score_threshold=threshold)
+            for r in analyzer().analyze(text, language="en", entities=entities, score_threshold=threshold)
             if r.entity_type != "IP_ADDRESS" or _ip_ok(text, r.start, r.end)]
 
 
