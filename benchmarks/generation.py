@@ -116,7 +116,7 @@ def engines_main(path: str, texts: list[str], tokens: int) -> None:
               f"end to end {(hf_load + hf_gen) / (load + gen):5.2f}x  (vs the default, this job)")
     v_load, v_gen, v_new = figures["stagewise -M engine=vllm"]
     gain = 1 / (hf_new / hf_gen) - 1 / (v_new / v_gen)
-    even = int((v_load - hf_load) / gain) if gain > 0 else -1
+    even = max(0, int((v_load - hf_load) / gain)) if gain > 0 else -1  # 0: vLLM wins at any size
     print(f"RESULT vllm_gen_speedup={(v_new / v_gen) / (hf_new / hf_gen):.2f} "
           f"vllm_total_speedup={(hf_load + hf_gen) / (v_load + v_gen):.2f} vllm_break_even_tokens={even} "
           f"(hf_tok_s={hf_new / hf_gen:.1f} vllm_tok_s={v_new / v_gen:.1f} vllm_extra_load_s={v_load - hf_load:.1f})")

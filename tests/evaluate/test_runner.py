@@ -65,6 +65,20 @@ def cache_rows(tmp_path: Path) -> dict[str, float]:
         return {}
 
 
+def _assert_logs_carry_the_contract(logs: list[Path]) -> None:
+    """Every log records what later stages need: rung, stage, source, content hash, benchmark, options, judge."""
+    from inspect_ai.log import read_eval_log
+
+    metas = {m["stagewise_benchmark"]: m for m in (read_eval_log(str(f), header_only=True).eval.metadata for f in logs)}
+    assert set(metas) == {"xstest", "strongreject"}
+    for m in metas.values():
+        assert m["stagewise_rung"] == "smol" and m["stagewise_stage"] == "production"
+        assert m["stagewise_source"] == {"kind": "packaged", "name": "smollm2-135m-instruct"}
+        assert len(m["stagewise_content_id"]) >= 16
+        assert m["stagewise_judge"] == {"role": "grader", "kind": "string-match"}
+    assert metas["strongreject"]["stagewise_options"] == {"subset": "small"}
+
+
 def test_run_collect_and_rerun_is_free(tmp_path: Path) -> None:
     study = load_study(study_file(tmp_path))
     out = run_study(study, display="none")
@@ -77,6 +91,7 @@ def test_run_collect_and_rerun_is_free(tmp_path: Path) -> None:
     before = cache_rows(tmp_path)
     assert len(before) == 6
     logs = sorted((out / "logs" / "smol").glob("*.eval"))
+    _assert_logs_carry_the_contract(logs)
     run_study(study, display="none")
     assert sorted((out / "logs" / "smol").glob("*.eval")) == logs, "finished tasks are not rerun"
     assert cache_rows(tmp_path) == before

@@ -4,6 +4,7 @@ logs with prompts and responses, and results/judges.json."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -59,6 +60,8 @@ def _built_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                   "benchmarks": ["xstest", "harmbench", "strongreject"]}))  # fmt: skip
     (d / "results" / "judges.json").write_text(json.dumps(JUDGES))
     write_logs(d, df[df["epoch"] == 1])
+    # As `stagewise results` leaves it: the table is written after the logs it is collected from.
+    os.utime(d / "results" / "samples.parquet")
     return d
 
 

@@ -118,3 +118,33 @@ def test_report_shows_user_log_clusters_when_present(study_dir: Path) -> None:
     assert "User-log clusters where the rungs differ most" in html
     assert html.index("cooking recipes") < html.index("tax questions")
     assert "+25.0 [+10.0, +40.0]" in html
+
+
+def test_report_reads_compare_json_and_recomputes_when_stale(study_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import time
+
+    import stagewise.compare as compare_pkg
+    from stagewise.compare import compare_study
+    from stagewise.compare._io import load_samples
+    from stagewise.compare._load import from_dict
+    from stagewise.compare._io import to_dict
+    from stagewise.report import main as report_main
+
+    assert main(["compare", str(study_dir), "--n-boot", "200"]) == 0
+    saved = json.loads((study_dir / "results" / "compare.json").read_text())
+    assert to_dict(from_dict(saved)) == saved  # the JSON round-trips to the same Comparison
+    calls: list[int] = []
+    real = compare_study
+    monkeypatch.setattr(compare_pkg, "compare_study", lambda *a, **k: calls.append(1) or real(*a, **k))
+    report_main(study_dir, n_boot=200)
+    assert calls == [], "a fresh compare.json with the same settings is read, not recomputed"
+    report_main(study_dir, n_boot=300)
+    assert calls == [1], "other settings: recomputed"
+    # A log newer than the derived files: samples.parquet and compare.json are both rebuilt.
+    log = next((study_dir / "logs").rglob("*.eval"))
+    later = time.time() + 5
+    os.utime(log, (later, later))
+    assert load_samples(study_dir).groupby("rung").epoch.nunique().max() == 1  # collected from the (1-epoch) logs
+    report_main(study_dir, n_boot=300)
+    assert calls == [1, 1]

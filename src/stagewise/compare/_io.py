@@ -17,9 +17,12 @@ from stagewise.compare._types import Comparison
 
 
 def load_samples(study_dir: Path) -> pd.DataFrame:
-    """`STUDY_DIR/results/samples.parquet`, or collect it from the logs when it is missing."""
+    """`STUDY_DIR/results/samples.parquet`, or collect it from the logs when missing or stale."""
+    from stagewise.compare._load import is_fresh, study_logs
+
     path = study_dir / "results" / "samples.parquet"
-    if path.is_file():
+    # A table older than a log (a rerun, a resumed rung) is rebuilt from the logs.
+    if path.is_file() and is_fresh(path, study_logs(study_dir)):
         return pd.read_parquet(path)
     if not study_dir.is_dir():
         raise CompareError(f"study directory {study_dir} not found; pass the output_dir of a study you ran")

@@ -7,13 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from stagewise.errors import StagewiseError
+from stagewise.compare._errors import CompareError
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("rung", "stage", "rung_index", "benchmark", "metric", "item_id", "epoch", "value")
-
-
-class CompareError(StagewiseError):
-    """The results cannot be compared as asked (missing columns, unknown rung, ...)."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from stagewise.compare._table import CompareError
+from stagewise.compare._errors import CompareError
 from stagewise.compare._types import Comparison
 
 

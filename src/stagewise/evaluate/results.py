@@ -19,7 +19,7 @@ import pandas as pd
 from stagewise._atomic import atomic_write_bytes, atomic_write_text
 from stagewise.compare._stats import wilson_interval
 from stagewise.errors import RunError
-from stagewise.evals import BENCHMARKS
+from stagewise.evals import BENCHMARKS, benchmark_of_log
 from stagewise.evaluate.study import Study, load_study
 
 COLUMNS = ["rung", "stage", "rung_index", "benchmark", "metric", "item_id", "epoch", "value", "judge"]
@@ -32,16 +32,6 @@ def load_run_study(study_dir: Path) -> Study:
     if not path.is_file():
         raise RunError(f"{study_dir} is not a study output dir (no study.yaml); run `stagewise run STUDY.yaml` first")
     return load_study(path)
-
-
-def _task_benchmark(task_name: str) -> str | None:
-    name = task_name.rsplit("/", 1)[-1]
-    if name in BENCHMARKS:
-        return name
-    for key, info in BENCHMARKS.items():
-        if info.task.rsplit(":", 1)[-1] == name:
-            return key
-    return None
 
 
 def latest_logs(rung_dir: Path) -> dict[str, Path]:
@@ -57,7 +47,7 @@ def latest_logs(rung_dir: Path) -> dict[str, Path]:
                 f"log {f} is corrupt or truncated ({type(e).__name__}); rerun `stagewise run` on the study "
                 "(it moves the file aside and recomputes that task from the generation cache)"
             ) from None
-        bench = _task_benchmark(header.eval.task)
+        bench = benchmark_of_log(header.eval)
         if bench is None:
             continue
         stamp = header.eval.created

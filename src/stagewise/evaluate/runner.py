@@ -9,7 +9,7 @@ that finished before the kill, so no finished sample is recomputed.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +20,10 @@ from stagewise._lock import hold
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
 from stagewise.evaluate._outcome import check_logs, interrupted, no_false_success
-from stagewise.evaluate._options import RUNNER_OPTIONS, check_options
 from stagewise.evaluate._settings import refuse_changed_settings
 from stagewise.evals import benchmark
-from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Study
+from stagewise.evals._spec import RUNNER_OPTIONS
+from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Rung, Study
 
 if TYPE_CHECKING:
     from stagewise.evaluate.runner_ray import RayOptions
@@ -38,6 +38,9 @@ class TaskPlan:
     task_args: dict[str, Any]
     limit: int | None
     epochs: int
+    # What the log records about how it was made (eval.metadata, see `task_metadata`).
+    options: dict[str, Any] = field(default_factory=dict)
+    judge: dict[str, Any] | None = None
 
 
 def plan_tasks(study: Study) -> list[TaskPlan]:
@@ -46,7 +49,6 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
     for name, opts in study.benchmarks.items():
         info = benchmark(name)
         args = {k: v for k, v in opts.items() if k not in RUNNER_OPTIONS}
-        check_options(name, info.load_task(), opts)
         role = args.pop("judge", "grader")
         if role is not None and role not in study.judges:
             raise RunError(
@@ -64,7 +66,9 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
             args["judge"] = role
         if "data_path" not in args and study.data_dir is not None:
             args["data_path"] = str(study.data_dir / name)
-        plans.append(TaskPlan(name, args, opts.get("limit", study.limit), int(opts.get("epochs", study.epochs))))
+        judge = None if role is None else {"role": role, **study.judges[role].source.model_dump(mode="json")}
+        plans.append(TaskPlan(name, args, opts.get("limit", study.limit), int(opts.get("epochs", study.epochs)),
+                              options=dict(opts), judge=judge))
     return plans
 
 
@@ -131,14 +135,14 @@ def _run_locked(study: Study, plans: list[TaskPlan], selected: list[Any], displa
     from stagewise.providers.local import lazy_engines
 
     refuse_changed_settings(study, selected)
-    tasks = [make_task(p, study.generation.seed) for p in plans]
-    per_rung = sum(len(t.dataset) * (t.epochs or 1) for t in tasks)
+    sizes = {p.benchmark: len(make_task(p, study.generation.seed).dataset) for p in plans}
+    total = sum(sizes[p.benchmark] * p.epochs for r in selected for p in rung_plans(study, r, plans))
 
     def progress() -> tuple[int, int]:
         from stagewise.evaluate.status import study_status
 
         names = {r.name for r in selected}
-        return sum(s.done for s in study_status(study) if s.rung in names), per_rung * len(selected)
+        return sum(s.done for s in study_status(study) if s.rung in names), total
 
     judges = resolve_judges(study)
     # Resolve every rung before any work: a missing checkpoint or dead endpoint fails in seconds.
@@ -159,11 +163,10 @@ def _run_locked(study: Study, plans: list[TaskPlan], selected: list[Any], displa
                 quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
                 with no_false_success(log_dir):
                     ok, _ = eval_set(
-                        [make_task(p, study.generation.seed) for p in plans],
+                        [make_task(p, study.generation.seed) for p in rung_plans(study, rung, plans)],
                         log_dir=str(log_dir),
                         model_roles=roles or None,
-                        metadata={"stagewise_rung": rung.name, "stagewise_stage": rung.stage,
-                                  "stagewise_study": study.name, "stagewise_content_id": model.content_id},
+                        metadata=rung_metadata(study, rung, model),
                         log_dir_allow_dirty=True,
                         retry_attempts=1,
                         display=display,  # type: ignore[arg-type]
@@ -173,6 +176,24 @@ def _run_locked(study: Study, plans: list[TaskPlan], selected: list[Any], displa
                 check_logs(rung.name, log_dir, ok, progress(), endpoint=model.base_url)
     except KeyboardInterrupt:
         raise interrupted(progress()) from None
+
+
+def rung_plans(study: Study, rung: Rung, plans: list[TaskPlan]) -> list[TaskPlan]:
+    """The plans as `rung` runs them: a production rung runs `noise_epochs` epochs (the noise ceiling)."""
+    if rung.stage != "production" or not study.noise_epochs:
+        return plans
+    return [replace(p, epochs=max(p.epochs, study.noise_epochs)) for p in plans]
+
+
+def rung_metadata(study: Study, rung: Rung, model: ResolvedModel) -> dict[str, Any]:
+    """What every log of `rung` records in eval.metadata (`make_task` adds the per-benchmark part)."""
+    return {"stagewise_rung": rung.name, "stagewise_stage": rung.stage, "stagewise_study": study.name,
+            "stagewise_source": rung.source.model_dump(mode="json"), "stagewise_content_id": model.content_id}
+
+
+def task_metadata(plan: TaskPlan) -> dict[str, Any]:
+    """The per-benchmark part of a log's eval.metadata: benchmark key, study options, judge."""
+    return {"stagewise_benchmark": plan.benchmark, "stagewise_options": plan.options, "stagewise_judge": plan.judge}
 
 
 def eval_kwargs(study: Study, model: ResolvedModel, extra_model_args: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -202,13 +223,14 @@ def make_task(plan: TaskPlan, seed: int) -> Any:
     task = benchmark(plan.benchmark).load_task()(**plan.task_args)
     # Keep the task's own epoch reducer (a bare int would reset it to `mean`, which reads None as 0).
     epochs = Epochs(plan.epochs, task.epochs_reducer)
+    meta = {**(task.metadata or {}), **task_metadata(plan)}
     if plan.limit and plan.limit < len(task.dataset):
         # A seeded shuffle before the cut: upstream files are ordered by category, so the first
         # N items would all be one kind. Same seed -> same items on every rung (pairing).
         dataset = task.dataset
         dataset.shuffle(seed=seed)
-        return task_with(task, dataset=dataset[: plan.limit], epochs=epochs)
-    return task_with(task, epochs=epochs)
+        return task_with(task, dataset=dataset[: plan.limit], epochs=epochs, metadata=meta)
+    return task_with(task, epochs=epochs, metadata=meta)
 
 
 def _local_concurrency(model: ResolvedModel) -> dict[str, Any]:

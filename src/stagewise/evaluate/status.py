@@ -25,7 +25,7 @@ def study_status(study: Study) -> list[TaskStatus]:
     """One row per rung x benchmark: done, partial (resumable), todo, or error (unreadable log)."""
     from inspect_ai.log import read_eval_log
 
-    from stagewise.evaluate.results import _task_benchmark
+    from stagewise.evals import benchmark_of_log
 
     rows = []
     for rung in study.ladder:
@@ -37,7 +37,7 @@ def study_status(study: Study) -> list[TaskStatus]:
             except Exception:  # an unreadable log is reported, and the runner moves it aside
                 best.setdefault("?", ("", "error", f.name, 0, 0))
                 continue
-            bench = _task_benchmark(log.eval.task)
+            bench = benchmark_of_log(log.eval)
             if bench is None:
                 continue
             total = log.eval.dataset.samples or 0

@@ -83,7 +83,8 @@ class OpenAISource(_Strict):
     base_url: str
     model: str
     api_key_env: str | None = None
-    # Declared weights revision: part of the generation-cache key (remote weights cannot be hashed).
+    # Declared weights revision, recorded in each log's `stagewise_content_id` (remote weights cannot be
+    # hashed, and endpoint generations are not cached by stagewise).
     revision: str | None = None
 
 
@@ -223,7 +224,8 @@ class Study(_Strict):
     data_dir: Path | None = None
     # Per-metric equivalence margins (absolute, on the metric's scale), read by `compare`.
     margins: dict[str, float] = Field(default_factory=dict)
-    # Production rung(s) to evaluate several times for the noise ceiling, read by `run`.
+    # Evaluate the production rung(s) this many times (sampling at `generation.temperature`): the
+    # run-to-run differences are the noise ceiling `compare` reports. 0 = off.
     noise_epochs: int = Field(0, ge=0)
 
     @field_validator("judges", mode="before")
@@ -243,17 +245,30 @@ class Study(_Strict):
             return {k: (opts or {}) for k, opts in v.items()}
         return v
 
-    @model_validator(mode="after")
-    def _check(self) -> "Study":
+    @field_validator("benchmarks")
+    @classmethod
+    def _known(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        # Before any model loads: a misspelt benchmark or option fails here, not as a TypeError later.
         from stagewise.evals import BENCHMARKS
 
+        unknown = sorted(set(v) - set(BENCHMARKS))
+        if unknown:
+            raise ValueError(f"unknown benchmark {', '.join(unknown)}; available: {', '.join(sorted(BENCHMARKS))}")
+        for name, opts in v.items():
+            BENCHMARKS[name].check_options(opts)
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> "Study":
+        if self.noise_epochs == 1:
+            raise ValueError("noise_epochs: 1 measures no noise; use 0 (off) or at least 2")
+        if self.noise_epochs and self.generation.temperature == 0:
+            raise ValueError(f"noise_epochs: {self.noise_epochs} needs generation.temperature above 0 (greedy "
+                             "epochs are identical, so the noise ceiling would be 0); set e.g. temperature: 0.7")
         names = [r.name for r in self.ladder]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"rung names must be unique; repeated: {', '.join(dupes)}")
-        unknown = sorted(set(self.benchmarks) - set(BENCHMARKS))
-        if unknown:
-            raise ValueError(f"unknown benchmark {', '.join(unknown)}; available: {', '.join(sorted(BENCHMARKS))}")
         return self
 
     def rung(self, name: str) -> Rung:

@@ -109,11 +109,12 @@ def main(
     Pass `comparison` (from `stagewise.compare.compare_study`) to reuse one already computed;
     the comparison options are then ignored.
     """
-    from stagewise.compare import compare_study
-
     study_dir = Path(study_dir)
-    c = comparison or compare_study(study_dir, pairs, n_boot, seed, confidence, alpha)
-    save(c, study_dir / "results")
+    if comparison is not None:
+        c = comparison
+        save(c, study_dir / "results")
+    else:
+        c = _comparison(study_dir, pairs, n_boot, seed, confidence, alpha)
     wanted = {(g.metric.partition("/")[0], i) for g in c.agreement for i, _, _ in g.disagreements}
     texts = read_texts(study_dir / "logs", wanted)
     judges = load_judges(study_dir / "results" / "judges.json")
@@ -125,9 +126,25 @@ def main(
                         judges, clusters)
 
 
-def _study_name(study_dir: Path) -> str:
-    import yaml
+def _comparison(study_dir: Path, pairs: Sequence[tuple[str, str]], n_boot: int, seed: int, confidence: float,
+                alpha: float) -> Comparison:
+    """`results/compare.json` as `stagewise compare` wrote it, when it is newer than the samples,
+    logs and study.yaml and has the same settings; otherwise compare now and save it."""
+    from stagewise.compare import compare_study
+    from stagewise.compare._load import is_fresh, load_comparison, study_logs
 
-    path = study_dir / "study.yaml"
-    data = yaml.safe_load(path.read_text()) if path.is_file() else None
-    return str(data.get("name")) if isinstance(data, dict) and data.get("name") else study_dir.name
+    results = study_dir / "results"
+    path = results / "compare.json"
+    if is_fresh(path, [*study_logs(study_dir), study_dir / "study.yaml", results / "samples.parquet"]):
+        c = load_comparison(path, pairs, n_boot=n_boot, seed=seed, confidence=confidence, alpha=alpha)
+        if c is not None:
+            return c
+    c = compare_study(study_dir, pairs, n_boot, seed, confidence, alpha)
+    save(c, results)
+    return c
+
+
+def _study_name(study_dir: Path) -> str:
+    from stagewise.evaluate.results import load_run_study
+
+    return load_run_study(study_dir).name if (study_dir / "study.yaml").is_file() else study_dir.name

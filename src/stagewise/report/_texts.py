@@ -36,13 +36,11 @@ def _labels(scores: dict[str, Any] | None) -> dict[str, str]:
 def log_rung_and_benchmark(log: Any) -> tuple[str, str]:
     """The rung (eval.metadata `stagewise_rung`, else the `stagewise/<rung>` model) and benchmark key
     (eval.metadata `stagewise_benchmark`, else the task name mapped onto `stagewise.evals.BENCHMARKS`)."""
-    from stagewise.evals import BENCHMARKS
+    from stagewise.evals import benchmark_of_log
 
     meta = log.eval.metadata or {}
     rung = meta.get("stagewise_rung") or str(log.eval.model).removeprefix("stagewise/")
-    task = str(log.eval.task).rsplit("/", 1)[-1]
-    by_function = {info.task.rsplit(":", 1)[-1]: key for key, info in BENCHMARKS.items()}
-    benchmark = meta.get("stagewise_benchmark") or (task if task in BENCHMARKS else by_function.get(task, task))
+    benchmark = benchmark_of_log(log.eval) or str(log.eval.task).rsplit("/", 1)[-1]
     return str(rung), str(benchmark)
 
 

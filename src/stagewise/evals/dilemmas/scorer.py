@@ -24,6 +24,7 @@ from stagewise.evals.dilemmas.dimensions import (
     parse_dimension_scores,
     render_dimensions,
 )
+from stagewise.evals.dilemmas.meta import BENCHMARK
 from stagewise.evals.dilemmas.prompts import (
     AWARENESS_KEYWORDS,
     AWARENESS_PROMPT,
@@ -32,8 +33,9 @@ from stagewise.evals.dilemmas.prompts import (
 )
 from stagewise.judges.llm import ask_judge, render_rubric
 
-METRICS = ("misaligned", "eval_aware")
-DIMENSION_METRICS = tuple(METRIC_PREFIX + d for d in SINGLE_REPLY_DIMENSIONS)
+# Declared in meta.py: the decision and awareness rates, then Petri's dimensions (`petri_<name>`).
+DIMENSION_METRICS = tuple(m for m in BENCHMARK.metric_names if m.startswith(METRIC_PREFIX))
+METRICS = tuple(m for m in BENCHMARK.metric_names if m not in DIMENSION_METRICS)
 
 
 def _json(reply: str) -> dict[str, Any] | None:

@@ -15,11 +15,12 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from stagewise.evals._metrics import present_mean
+from stagewise.evals.harmbench.meta import BENCHMARK
 from stagewise.evals.harmbench.prompts import JUDGE_PROMPT, JUDGE_PROMPT_CONTEXTUAL
 from stagewise.judges.llm import ask_judge, render_rubric
 from stagewise.judges.offline import offline_judge, offline_refusal
 
-METRICS = ("asr",)
+METRICS = BENCHMARK.metric_names  # declared in meta.py
 
 _WORD = re.compile(r"\b(yes|no)\b", re.IGNORECASE)
 

@@ -44,6 +44,7 @@ _USER_CMDS = re.compile(r"(?<![\w/.-])(useradd|groupadd|adduser|addgroup|usermod
 PACKAGE_COMMANDS = {"python3-pip": "pip3", "python3-venv": "python3", "procps": "ps", "coreutils": "ls",
                     "findutils": "find", "sqlite3": "sqlite3", "vim": "vim", "ca-certificates": "update-ca-certificates",
                     "iputils-ping": "ping", "net-tools": "netstat", "gawk": "gawk", "bsdmainutils": "column"}
+IMAGE_DIRS = ("/srv", "/home", "/mnt", "/media", "/opt", "/var/tmp", "/var/log", "/var/lib")
 HOST_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"
 SETUP_HINT = "scripts/setup.sh installs the benchmark's bc jq dos2unix python3-pip"
 
@@ -66,6 +67,8 @@ class Layout:
     apt: list[str] = field(default_factory=list)  # apt packages the image installs
     pip: list[str] = field(default_factory=list)  # requirement lines the image pip-installs
     user: str = "root"
+    scenario: str = ""
+    origins: list[str] = field(default_factory=list)  # `line N `text`` of each setup entry, for errors
 
     @property
     def root(self) -> bool:
@@ -79,7 +82,9 @@ class Layout:
             exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in self.env.items())
             lines.append(f"mkdir -p /etc/profile.d && printf %s {shlex.quote(exports)} > /etc/profile.d/odcv_env.sh")
         lines += [f"chmod {mode} {shlex.quote(path)}" for path, mode in self.modes.items()]
-        lines += [f"cd {shlex.quote(self.workdir)} && {cmd}" for cmd in self.setup]
+        for cmd, origin in zip(self.setup, self.origins, strict=True):
+            msg = f"ODCV scenario {self.scenario}: Dockerfile {origin} failed in the sandbox (exit $rc); fix the line or run with sandbox=docker"
+            lines.append(f"(cd {shlex.quote(self.workdir)} && {cmd}) || {{ rc=$?; echo {shlex.quote(msg).replace('$rc', chr(39) + '$rc' + chr(39))} >&2; exit 1; }}")
         # Login shells (the bash tool's `bash --login`) start in WORKDIR, as the container's commands do.
         lines.append(f"mkdir -p /etc/profile.d && echo {shlex.quote('cd ' + shlex.quote(self.workdir))} > /etc/profile.d/zz_workdir.sh")
         return "\n".join(lines) + "\n"
@@ -152,7 +157,7 @@ def layout_dockerfile(scenario: Path, context: Path | None = None, check_host: b
     Raises:
         LayoutError: an instruction cannot be laid out (names the scenario, the line and the fix).
     """
-    layout = Layout()
+    layout = Layout(scenario=scenario.name)
     roots = [scenario] + ([context] if context else [])
     for n, line in _logical_lines((scenario / "Dockerfile").read_text()):
         where = _Where(scenario, n, line)
@@ -173,6 +178,7 @@ def layout_dockerfile(scenario: Path, context: Path | None = None, check_host: b
             _copy(roots, layout, _args(rest), where, op)
         elif op == "RUN":
             layout.setup.append(_run(layout, " ".join(_args(rest)) if rest.strip().startswith("[") else rest, where, check_host))
+            layout.origins.append(f"line {n} `{line[:90]}`")
         elif op not in NO_OPS:
             raise where.error(f"instruction {op} cannot be laid out without Docker; run it with sandbox=docker")
     return layout
@@ -260,17 +266,20 @@ def sandbox_python() -> tuple[str, str]:
 
 def system_layer(layout: Layout, scenario: str) -> Path:
     """The image's own system files, built once per (pip requirements, base image kind) and cached
-    read-only: pip packages in `/usr/local/lib/python3.X/dist-packages` and, for `python:*` base
+    read-only: the WORKDIR and Debian's top-level folders (empty), pip packages in `/usr/local/lib/python3.X/dist-packages` and, for `python:*` base
     images, `/usr/local/bin/python3` & co. Laid over `/` of each sample (a per-sample copy)."""
     python, ver = sandbox_python()
     py_image = (layout.base_image or "").startswith("python:")
-    key = hashlib.sha256(json.dumps([sorted(layout.pip), py_image, python, ver]).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps([sorted(layout.pip), py_image, python, ver, layout.workdir]).encode()).hexdigest()[:16]
     final = cache_root() / "odcv" / "layers" / key
     if final.is_dir():
         return final
     with atomic_dir(final) as tmp:
         site = tmp / "usr" / "local" / "lib" / f"python{ver}" / "dist-packages"
         site.mkdir(parents=True)
+        # folders a Debian image has (and the WORKDIR), so RUN lines can create things in them
+        for d in (layout.workdir, *IMAGE_DIRS):
+            (tmp / d.lstrip("/")).mkdir(parents=True, exist_ok=True)
         if layout.pip:
             cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
                    "--target", str(site), "--python-version", ver, "--implementation", "cp", "--only-binary=:all:", *layout.pip]

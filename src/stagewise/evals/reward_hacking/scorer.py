@@ -21,10 +21,11 @@ from stagewise.evals._metrics import present_mean
 from stagewise.evals.reward_hacking.dataset import load_tasks, sha256
 from stagewise.evals.reward_hacking.detect import HACK_TYPES
 from stagewise.evals.reward_hacking.grade import assess
+from stagewise.evals.reward_hacking.meta import BENCHMARK
 from stagewise.judges.llm import ask_judge, render_rubric
 from stagewise.sandbox.transcript import render_transcript
 
-METRICS = ("hack", "speedup", "correct", "judge_hack", *(f"hack_{t}" for t in HACK_TYPES))
+METRICS = BENCHMARK.metric_names  # declared in meta.py
 JUDGE_PROMPT = (Path(__file__).parent / "judge_prompt.md").read_text()
 _TIMEOUT = 180  # seconds for one benchmark or grader run (a hung solution must not hang scoring)
 

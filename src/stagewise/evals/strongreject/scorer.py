@@ -14,11 +14,12 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from stagewise.evals._metrics import present_mean
+from stagewise.evals.strongreject.meta import BENCHMARK
 from stagewise.evals.strongreject.prompts import JUDGE_PROMPT, JUDGE_SYSTEM
 from stagewise.judges.llm import ask_judge, render_rubric
 from stagewise.judges.offline import offline_judge, offline_refusal
 
-METRICS = ("refusal", "score")
+METRICS = BENCHMARK.metric_names  # declared in meta.py
 
 # The official autograder's pattern: the three "N.b <answer>" lines after "#scores".
 _SCORES = re.compile(

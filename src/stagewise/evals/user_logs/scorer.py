@@ -16,6 +16,7 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from stagewise.evals._metrics import present_mean
+from stagewise.evals.user_logs.meta import BENCHMARK
 from stagewise.evals.user_logs.prompts import WHAT_RESPONSE, WHAT_THINKING
 from stagewise.judges.llm import ask_judge, render_rubric
 from stagewise.judges.offline import offline_judge, offline_refusal
@@ -23,7 +24,7 @@ from stagewise.rubrics import Rubric, load_rubrics
 
 BUILTIN = ("refusal", "unsafe_compliance", "sycophancy", "deception", "emotional_manipulation", "harmful_advice",
            "eval_awareness", "concerning")
-METRICS = BUILTIN + tuple(f"{m}_thinking" for m in BUILTIN)
+METRICS = BENCHMARK.metric_names  # declared in meta.py
 
 _THINK = re.compile(r"<think(?:ing)?>(.*?)(?:</think(?:ing)?>|\Z)", re.S | re.I)
 _VERDICT = re.compile(r"VERDICT\s*[:=]\s*\**\s*(YES|NO)\b", re.I)

@@ -13,12 +13,13 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from stagewise.evals._metrics import present_mean
+from stagewise.evals.xstest.meta import BENCHMARK
 from stagewise.evals.xstest.prompts import JUDGE_PROMPT, JUDGE_SYSTEM
 from stagewise.judges.llm import ask_judge, render_rubric
 from stagewise.judges.offline import offline_judge, offline_refusal
 from stagewise.judges.refusal import RefusalLabel
 
-METRICS = ("over_refusal", "unsafe_compliance", "full_refusal", "partial_refusal")
+METRICS = BENCHMARK.metric_names  # declared in meta.py
 
 _NUMBERED: dict[str, RefusalLabel] = {
     "1": "full_compliance",
