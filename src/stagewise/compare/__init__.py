@@ -10,8 +10,9 @@ Names are imported on first use (PEP 562), so `stagewise compare --help` does no
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from stagewise._lazy import lazy_members
 
 if TYPE_CHECKING:
     from stagewise.compare._analysis import compare
@@ -40,12 +41,7 @@ _WHERE = {
 }  # fmt: skip
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_members(__name__, _WHERE)
 
 
 __all__ = [

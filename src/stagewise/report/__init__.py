@@ -6,8 +6,9 @@ Names are imported on first use (PEP 562), so `stagewise report --help` does not
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from stagewise._lazy import lazy_members
 
 if TYPE_CHECKING:
     from stagewise.report._build import build_report, main, render
@@ -20,9 +21,4 @@ _WHERE = {"build_report": "_build", "main": "_build", "render": "_build", "Repor
 __all__ = ["ReportError", "build_report", "disagreeing_items", "load_judges", "main", "read_texts", "render"]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_members(__name__, _WHERE)

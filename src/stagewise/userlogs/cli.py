@@ -69,13 +69,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", default=None)
     p.add_argument("--eval", nargs="?", const="packaged", default=None, metavar="JSONL",
                    help="score the scrubber on a labelled JSONL (default: the packaged set)")
-    p.add_argument("--threshold", type=float, default=None, metavar="SCORE",
+    p.add_argument("--threshold", type=_score, default=None, metavar="SCORE",
                    help="lowest Presidio score masked (default 0.3; see docs/userlogs.md)")
     _add_names(p)
     p = sub.add_parser("synth", help="write a seeded synthetic log (for trying the pipeline)")
     p.add_argument("out", type=Path)
     p.add_argument("-n", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
+
+
+def _score(value: str) -> float:
+    try:
+        score = float(value)
+    except ValueError:
+        score = -1.0
+    if not 0.0 <= score <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a score; give a number from 0 to 1 (default 0.3)")
+    return score
 
 
 def _names_value(value: str) -> str:
