@@ -162,15 +162,16 @@ def _run_locked(study: Study, plans: list[TaskPlan], selected: list[Any], displa
                 log_dir = study.log_dir / rung.name
                 quarantine_corrupt_logs(log_dir, study.output_dir / "corrupt-logs" / rung.name)
                 with no_false_success(log_dir):
+                    tasks = [make_task(p, study.generation.seed) for p in rung_plans(study, rung, plans)]
                     ok, _ = eval_set(
-                        [make_task(p, study.generation.seed) for p in rung_plans(study, rung, plans)],
+                        tasks,
                         log_dir=str(log_dir),
                         model_roles=roles or None,
                         metadata=rung_metadata(study, rung, model),
                         log_dir_allow_dirty=True,
                         retry_attempts=1,
                         display=display,  # type: ignore[arg-type]
-                        **eval_kwargs(study, model),
+                        **eval_kwargs(study, model, job_size(model, tasks, study.generation.max_tokens)),
                     )
                 release_engines()
                 check_logs(rung.name, log_dir, ok, progress(), endpoint=model.base_url)
@@ -206,6 +207,15 @@ def eval_kwargs(study: Study, model: ResolvedModel, extra_model_args: dict[str, 
     if model.local_path is None:  # endpoints: a bounded wait, then a bounded number of retries
         config = config.merge(GenerateConfig(attempt_timeout=gen.request_timeout, max_retries=gen.max_retries))
     return {**_model_kwargs(model, extra_model_args), **_local_concurrency(model), **config.model_dump(exclude_none=True)}
+
+
+def job_size(model: ResolvedModel, tasks: list[Any], max_tokens: int | None) -> dict[str, Any]:
+    """`job_tokens` for a local rung on `engine: auto`: the most new tokens its tasks can ask for
+    (samples x epochs x max_tokens), so the engine picks vLLM only for jobs where the measured
+    break-even says it wins (`providers._engine.pick_backend`). Other rungs get nothing extra."""
+    if model.local_path is None or str(model.model_args.get("engine", "hf")) != "auto" or "job_tokens" in model.model_args:
+        return {}
+    return {"job_tokens": sum(len(t.dataset) * (t.epochs or 1) for t in tasks) * (max_tokens or 0)}
 
 
 def _model_kwargs(model: ResolvedModel, extra: dict[str, Any] | None = None) -> dict[str, Any]:
