@@ -16,7 +16,7 @@ def _cfg(log, out, **kw):
     return IngestConfig(inputs=[str(log)], out_dir=out, shard_size=50, progress=False, **kw)
 
 
-def test_resume_after_a_crash_matches_an_uninterrupted_run(tmp_path, monkeypatch):
+def test_resume_after_a_crash_matches_an_uninterrupted_run(tmp_path, monkeypatch, capsys):
     log = write_synthetic(tmp_path / "log.jsonl", 300, seed=3)
     scrubbed = {"n": 0}
     real_scrub = ingest_mod.scrub
@@ -45,7 +45,11 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(tmp_path, monkeypatch
 
     monkeypatch.setattr(ingest_mod, "_write_parquet", real_write)
     scrubbed["n"] = 0
+    capsys.readouterr()
     ingest(_cfg(log, tmp_path / "resumed"))
+    said = capsys.readouterr().err
+    assert f"resuming {tmp_path / 'resumed'}: {progress['records_consumed']} records and 2 shard(s) already done" in said
+    assert f"continuing from record {progress['records_consumed'] + 1}" in said
     full = json.loads((tmp_path / "full" / "manifest.json").read_text())
     resumed = json.loads((tmp_path / "resumed" / "manifest.json").read_text())
     for key in ("records", "kept", "dropped", "personal_data_replaced", "shards"):
@@ -58,7 +62,7 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(tmp_path, monkeypatch
 
     scrubbed["n"] = 0
     ingest(_cfg(log, tmp_path / "resumed"))  # finished: a no-op
-    assert scrubbed["n"] == 0
+    assert scrubbed["n"] == 0 and "already finished" in capsys.readouterr().err
 
 
 def test_other_inputs_in_the_same_folder_are_refused(tmp_path):

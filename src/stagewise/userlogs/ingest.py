@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -194,9 +195,13 @@ def ingest(cfg: IngestConfig, force: bool = False) -> Path:
         for sub in ("manifest.json", "progress.json"):
             (out / sub).unlink(missing_ok=True)
     if (out / "manifest.json").exists() and json.loads((out / "manifest.json").read_text())["fingerprint"] == fp:
-        return out  # finished before: nothing to do
+        print(f"ingest: {out} is already finished with these settings; nothing to do (--force starts over)",
+              file=sys.stderr)
+        return out
     if (out / "progress.json").exists():
         state.load()
+        print(f"ingest: resuming {out}: {state.consumed} records and {state.shards} shard(s) already done; "
+              f"continuing from record {state.consumed + 1}", file=sys.stderr)
     else:  # a fresh start: shards of an earlier, abandoned ingest must not linger
         for sub in ("conversations", "dropped"):
             shutil.rmtree(out / sub, ignore_errors=True)
