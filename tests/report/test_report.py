@@ -148,3 +148,19 @@ def test_report_reads_compare_json_and_recomputes_when_stale(study_dir: Path, mo
     assert load_samples(study_dir).groupby("rung").epoch.nunique().max() == 1  # collected from the (1-epoch) logs
     report_main(study_dir, n_boot=300)
     assert calls == [1, 1]
+
+
+def test_partial_rungs_are_flagged_at_the_top_of_the_report(study_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rung x benchmark that is not finished is named, done of planned, above the verdicts."""
+    import stagewise.evaluate.results as results
+    from stagewise.report import main as report_main
+
+    line = "warning: sft x xstest is partial: 3 of 6 samples scored; its estimates cover only those"
+    monkeypatch.setattr(results, "partial_notes", lambda study: [line])
+    html = report_main(study_dir).read_text()
+    md = (study_dir / "report" / "report.md").read_text()
+    assert "sft x xstest is partial: 3 of 6 samples scored" in html
+    assert html.index("3 of 6 samples scored") < html.index("<h2>Verdicts</h2>")
+    assert "> **Warning:** sft x xstest is partial: 3 of 6 samples scored" in md
+    monkeypatch.setattr(results, "partial_notes", lambda study: [])
+    assert "class=warn" not in report_main(study_dir).read_text()

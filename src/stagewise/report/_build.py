@@ -46,6 +46,7 @@ def build_report(
     texts: pd.DataFrame | None = None,
     judges: list[dict[str, Any]] | None = None,
     clusters: pd.DataFrame | None = None,
+    warnings: Sequence[str] = (),
 ) -> Path:
     """Write report.html, report.md, report.json, report_*.csv and plots/*.svg into `out_dir`.
 
@@ -56,6 +57,7 @@ def build_report(
         texts: prompts/responses/labels (`read_texts`); None or empty shows values only.
         judges: judge agreement rows (`load_judges`).
         clusters: per-cluster user-log rates (`stagewise logs compare`), largest gaps first.
+        warnings: lines shown above everything else, e.g. rungs that are partial (done of planned).
 
     Returns:
         The path of report.html.
@@ -88,9 +90,9 @@ def build_report(
     if judges:
         flat = [{k: v for k, v in j.items() if k != "confusion"} | {"confusion": json.dumps(j["confusion"])} for j in judges]
         atomic_write_text(out_dir / "report_judges.csv", _csv(pd.DataFrame(flat)))
-    atomic_write_text(out_dir / "report.md", markdown(title, c, plot_files, judges, total))
+    atomic_write_text(out_dir / "report.md", markdown(title, c, plot_files, judges, total, warnings))
     html_path = out_dir / "report.html"
-    atomic_write_text(html_path, page(title, c, plots, judges, items[:MAX_HTML_ITEMS], total, clusters))
+    atomic_write_text(html_path, page(title, c, plots, judges, items[:MAX_HTML_ITEMS], total, clusters, warnings))
     return html_path
 
 
@@ -123,7 +125,7 @@ def main(
     clusters_csv = study_dir / "results" / "user_logs_clusters.csv"
     clusters = pd.read_csv(clusters_csv) if clusters_csv.is_file() and clusters_csv.stat().st_size > 1 else None
     return build_report(c, Path(out_dir) if out_dir else study_dir / "report", f"{title}: stage comparison", texts,
-                        judges, clusters)
+                        judges, clusters, _partial_notes(study_dir))
 
 
 def _comparison(study_dir: Path, pairs: Sequence[tuple[str, str]], n_boot: int, seed: int, confidence: float,
@@ -142,6 +144,15 @@ def _comparison(study_dir: Path, pairs: Sequence[tuple[str, str]], n_boot: int, 
     c = compare_study(study_dir, pairs, n_boot, seed, confidence, alpha)
     save(c, results)
     return c
+
+
+def _partial_notes(study_dir: Path) -> list[str]:
+    """One warning per rung x benchmark that is not finished (done of planned), as `results` prints."""
+    from stagewise.evaluate.results import load_run_study, partial_notes
+
+    if not (study_dir / "study.yaml").is_file():
+        return []
+    return [line.removeprefix("warning: ") for line in partial_notes(load_run_study(study_dir))]
 
 
 def _study_name(study_dir: Path) -> str:

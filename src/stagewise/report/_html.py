@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 from stagewise.compare import Comparison
@@ -15,7 +16,7 @@ font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,
 main{max-width:1120px;margin:0 auto;padding:32px 28px 64px}
 h1{font-size:28px;margin:0 0 4px;letter-spacing:-.01em}h2{font-size:20px;margin:40px 0 10px;
 padding-bottom:6px;border-bottom:1px solid var(--line)}h3{font-size:15px;margin:18px 0 6px}
-.sub{color:var(--muted);margin:0 0 20px}.summary{background:#fff;border:1px solid var(--line);
+.sub{color:var(--muted);margin:0 0 20px}.warn{background:#fff4e5;border:1px solid #f0b45a;border-radius:8px;padding:8px 12px;margin:0 0 12px}.summary{background:#fff;border:1px solid var(--line);
 border-left:4px solid #3b6fd8;border-radius:8px;padding:16px 20px;font-size:16px}
 .chips{display:flex;gap:10px;margin:14px 0 0;flex-wrap:wrap}.chip{border-radius:999px;padding:3px 12px;
 font-size:13px;font-weight:600;color:#fff}.equivalent{background:var(--eq)}.different{background:var(--diff)}
@@ -180,7 +181,8 @@ def _clusters_table(clusters: Any, limit: int = 25) -> str:
 
 
 def page(title: str, c: Comparison, plots: dict[str, Any], judges: list[dict[str, Any]],
-         items: list[dict[str, Any]], total_items: int, clusters: Any = None) -> str:  # fmt: skip
+         items: list[dict[str, Any]], total_items: int, clusters: Any = None,
+         warnings: Sequence[str] = ()) -> str:  # fmt: skip
     """The whole HTML document."""
     verdicts = c.verdicts()
     chips = "".join(
@@ -197,7 +199,7 @@ def page(title: str, c: Comparison, plots: dict[str, Any], judges: list[dict[str
 <body><main>
 <h1>{_e(title)}</h1>
 <p class=sub>{len(c.rungs)} rungs · {len(c.metrics)} metrics · headline pair {_e(' vs '.join(c.main_pair or ()))}</p>
-<div class=summary>{_e(summary(c))}<div class=chips>{chips}</div></div>
+{"".join(f"<p class=warn>⚠ {_e(w)}</p>" for w in warnings)}<div class=summary>{_e(summary(c))}<div class=chips>{chips}</div></div>
 <h2>Verdicts</h2>{tables}
 <h3>Every rung against {_e(c.production)}</h3><p class=note>Verdict and gap (rung − production) per metric, Holm-corrected across metrics for each rung.</p>{_ladder_verdicts(c)}
 <h2>Gaps against the margin</h2>{forest}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from stagewise.compare import Comparison
@@ -17,11 +18,11 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 
 
 def markdown(title: str, c: Comparison, plot_files: dict[str, str], judges: list[dict[str, Any]],
-             total_items: int) -> str:  # fmt: skip
+             total_items: int, warnings: Sequence[str] = ()) -> str:  # fmt: skip
     """The report as Markdown; `plot_files` maps plot names to relative SVG paths."""
     infos = {m.id: m for m in c.metrics}
     noise = {n.metric: n for n in c.noise}
-    out = [f"# {title}", "", summary(c), ""]
+    out = [f"# {title}", "", *(f"> **Warning:** {w}" for w in warnings), *([""] if warnings else []), summary(c), ""]
     pairs = list(dict.fromkeys(([c.main_pair] if c.main_pair else []) + [p for p in c.pairs if p != c.main_pair]))
     for a, b in pairs:
         rows = []
