@@ -60,10 +60,30 @@ def no_false_success(log_dir: Path) -> Iterator[None]:
 
     # On the class: Inspect's display calls `rich.reconfigure()`, which replaces the console's __dict__.
     Console.print = guarded  # type: ignore[method-assign]
+    results, traceback = _one_line_task_errors()
     try:
         yield
     finally:
         Console.print = original  # type: ignore[method-assign]
+        if results is not None:
+            results.rich_traceback = traceback
+
+
+def _one_line_task_errors() -> tuple[Any, Any]:
+    """Make Inspect's panel for a failed task show the error in one line, not a traceback of its
+    internals (our own line after it says what to do; the log keeps the full traceback for
+    `inspect view`). Returns what to restore; (None, None) where this Inspect has no such hook."""
+    try:
+        from inspect_ai._display.core import results
+    except ImportError:
+        return None, None
+    traceback = getattr(results, "rich_traceback", None)
+    if traceback is None:
+        return None, None
+    from rich.text import Text
+
+    results.rich_traceback = lambda exc_type, exc_value, tb: Text(f"{exc_type.__name__}: {exc_value}")
+    return results, traceback
 
 
 def _newest_headers(log_dir: Path) -> list[Any]:
