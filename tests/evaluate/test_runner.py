@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -97,7 +98,9 @@ def test_run_collect_and_rerun_is_free(tmp_path: Path) -> None:
     assert cache_rows(tmp_path) == before
 
 
-def test_killed_run_resumes_without_recomputing(tmp_path: Path) -> None:
+def _start_run(tmp_path: Path, display: str, **popen: Any) -> tuple[Path, list[str], dict[str, str], subprocess.Popen]:
+    """Start `stagewise run` on a 6-item study with its own generation cache; return once 3
+    generations are cached (mid-run)."""
     path = study_file(tmp_path, limit=6, max_tokens=48)
     env = {**os.environ, "STAGEWISE_CACHE": str(tmp_path / "gencache")}
     # the converted checkpoint must exist in this cache too: reuse the shared one by symlink
@@ -105,13 +108,19 @@ def test_killed_run_resumes_without_recomputing(tmp_path: Path) -> None:
 
     (tmp_path / "gencache").mkdir()
     os.symlink(cache_root() / "checkpoints", tmp_path / "gencache" / "checkpoints")
-    cmd = [sys.executable, "-m", "stagewise.cli", "run", str(path), "--display", "none"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    cmd = [sys.executable, "-m", "stagewise.cli", "run", str(path), "--display", display]
+    proc = subprocess.Popen(cmd, env=env, **popen)
     deadline = time.monotonic() + 240
     while len(cache_rows(tmp_path)) < 3:
         assert proc.poll() is None, "run ended before it could be interrupted"
         assert time.monotonic() < deadline, "no generations within 4 minutes"
         time.sleep(0.2)
+    return path, cmd, env, proc
+
+
+def test_killed_run_resumes_without_recomputing(tmp_path: Path) -> None:
+    path, cmd, env, proc = _start_run(tmp_path, "none", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done = cache_rows(tmp_path)
@@ -127,19 +136,7 @@ def test_killed_run_resumes_without_recomputing(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_interrupt_stops_says_how_far_and_resumes(tmp_path: Path, signum: int, code: int) -> None:
-    path = study_file(tmp_path, limit=6, max_tokens=48)
-    env = {**os.environ, "STAGEWISE_CACHE": str(tmp_path / "gencache")}
-    from stagewise._atomic import cache_root
-
-    (tmp_path / "gencache").mkdir()
-    os.symlink(cache_root() / "checkpoints", tmp_path / "gencache" / "checkpoints")
-    cmd = [sys.executable, "-m", "stagewise.cli", "run", str(path), "--display", "plain"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 240
-    while len(cache_rows(tmp_path)) < 3:
-        assert proc.poll() is None, "run ended before it could be interrupted"
-        assert time.monotonic() < deadline, "no generations within 4 minutes"
-        time.sleep(0.2)
+    path, cmd, env, proc = _start_run(tmp_path, "plain", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     sent = time.monotonic()
     proc.send_signal(signum)
     output, _ = proc.communicate(timeout=60)
