@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from stagewise._atomic import atomic_dir, cache_root
+from stagewise._extras import require
 from stagewise.checkpoints._hash import content_hash
 from stagewise.checkpoints._templates import check_template_renders, check_turn_markers, load_chat_template
 from stagewise.errors import CheckpointError
@@ -103,6 +104,7 @@ def resolve(source: Any, *, name: str, chat_template: str | None = None, model_a
     """
     args = dict(model_args or {})
     if isinstance(source, (HFSource, HubSource, GGUFSource, PackagedSource)):
+        require("local", f"{name} (local weights from a {source.kind}: source)")
         path = materialize(source)
         template = chat_template
         if template is None and isinstance(source, PackagedSource):
