@@ -135,3 +135,23 @@ def test_pip_install_without_extras_in_a_fresh_venv(tmp_path: Path, shared_data:
     run = _runner([str(env_dir / "bin" / "stagewise")], clean, tmp_path)
     _check_light_commands(run, tmp_path, Path(data_dir),
                           shared_data / "xstest" / "completions_gpt4_human_labels.csv", plots=False)
+
+
+def test_help_of_the_light_commands_loads_nothing_heavy() -> None:
+    """`stagewise compare --help` <= 1 s (benchmarks/cli_startup.py): it imports no pandas, scipy,
+    Inspect or torch; nor does `stagewise report --help`."""
+    code = (
+        "import sys\n"
+        "from stagewise.cli import main\n"
+        "for cmd in ('compare', 'report'):\n"
+        "    try:\n"
+        "        main([cmd, '--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('torch', 'transformers', 'scipy', 'pandas', 'inspect_ai', 'matplotlib', 'pyarrow')\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.partition('.')[0] in heavy))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[-1] == "LOADED []"
