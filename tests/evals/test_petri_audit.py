@@ -104,6 +104,13 @@ def test_scores_in_the_battery_format():
 
 
 @needs_petri
+def test_the_installed_package_is_read_where_it_keeps_its_files():
+    """The dilemmas readers find the real package's seeds and dimensions (the same files as the copy)."""
+    assert read_dimensions(None) == read_dimensions(SHIPPED_DIMENSIONS)
+    assert len(read_petri_seeds(None)) == 173
+
+
+@needs_petri
 def test_default_seeds_are_the_dilemma_filter():
     task = petri_task.petri_audit(judge="judge")
     ids = sorted(str(s.id) for s in task.dataset)

@@ -87,7 +87,8 @@ def petri_folder(kind: str) -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise PetriDataError(
             f"no Petri {kind} folder given and inspect_petri is not installed: pass a folder of {kind} "
-            "(e.g. a copy of inspect_petri's), or `pip install inspect-petri` (Python >= 3.12)")
+            "(e.g. a copy of inspect_petri's), or `pip install --ignore-requires-python inspect-petri==3.1.1 "
+            "inspect-scout==0.6.1` (it declares Python >= 3.12, runs on 3.11)")
     root = Path(next(iter(spec.submodule_search_locations)))
     # inspect-petri 3.x keeps them in `_seeds/default/` and `_judge/dimensions/`; else any `<kind>/`.
     known = root / _PACKAGE_LAYOUT[kind]
