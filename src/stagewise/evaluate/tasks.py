@@ -42,6 +42,11 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
                 f"benchmark {name} uses judge role {role!r}, which is not bound; add `judges: {{{role}: MODEL}}` "
                 f"to the study or pass --judge {role}=MODEL"
             )
+        for extra in info.roles:
+            bound = study.judges.get(extra)
+            if bound is None or isinstance(bound.source, OFFLINE_JUDGE_SOURCES):
+                raise RunError(f"benchmark {name} needs a model bound to the role {extra!r}; add "
+                               f"`judges: {{{extra}: MODEL}}` to the study or pass --judge {extra}=MODEL")
         # Model judges are passed by role; string-match as None; other offline judges by name.
         source = study.judges[role].source if role is not None else None
         if source is not None and not source.is_model:
