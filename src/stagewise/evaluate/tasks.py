@@ -44,7 +44,7 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
             )
         for extra in info.roles:
             bound = study.judges.get(extra)
-            if bound is None or isinstance(bound.source, OFFLINE_JUDGE_SOURCES):
+            if bound is None or not bound.source.is_model:
                 raise RunError(f"benchmark {name} needs a model bound to the role {extra!r}; add "
                                f"`judges: {{{extra}: MODEL}}` to the study or pass --judge {extra}=MODEL")
         # Model judges are passed by role; string-match as None; other offline judges by name.
