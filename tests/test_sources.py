@@ -160,3 +160,21 @@ def test_rung_and_judge(kind: str) -> None:
             study_from_dict(study)
         study["ladder"][0]["source"] = "packaged:gemma3-270m"
         assert study_from_dict(study).judges["grader"].source == src
+
+
+def test_no_kind_is_dispatched_outside_its_class() -> None:
+    # `isinstance(source, HFSource)` elsewhere would be a second place a kind's behaviour lives.
+    import ast
+
+    names = {t.__name__ for t in sources.SOURCE_TYPES} | {"OFFLINE_JUDGE_SOURCES", "WEIGHTS_SOURCES", "SOURCE_TYPES"}
+    root = Path(sources.__file__).resolve().parents[1]
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path == Path(sources.__file__).resolve():
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("isinstance", "issubclass"):
+                used = {n.id for n in ast.walk(node.args[1]) if isinstance(n, ast.Name)} if len(node.args) > 1 else set()
+                if used & names:
+                    found.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    assert not found, f"source kinds dispatched outside checkpoints/sources.py: {found}"
