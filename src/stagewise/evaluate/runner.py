@@ -24,6 +24,7 @@ from stagewise.evaluate._settings import refuse_changed_settings
 from stagewise.evals import benchmark
 from stagewise.evals._spec import RUNNER_OPTIONS
 from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Rung, Study
+from stagewise.judges.offline import DEFAULT_OFFLINE_JUDGE
 
 if TYPE_CHECKING:
     from stagewise.evaluate.runner_ray import RayOptions
@@ -55,13 +56,14 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
                 f"benchmark {name} uses judge role {role!r}, which is not bound; add `judges: {{{role}: MODEL}}` "
                 f"to the study or pass --judge {role}=MODEL"
             )
-        # Model judges are passed by role; string-match as None; other offline judges by name.
+        # Model judges are passed by role; the default offline judge as None; other offline judges by name.
         source = study.judges[role].source if role is not None else None
         if isinstance(source, OFFLINE_JUDGE_SOURCES):
             if source.kind != "string-match" and source.kind not in info.offline_judges:
                 raise RunError(f"benchmark {name} cannot be judged by the offline '{source.kind}' judge; "
                                f"bind its role {role!r} to string-match or a model")
-            args["judge"] = None if source.kind == "string-match" else source.kind
+            # (a benchmark with no offline judges of its own takes string-match as None, as it always has)
+            args["judge"] = None if source.kind == DEFAULT_OFFLINE_JUDGE or not info.offline_judges else source.kind
         else:
             args["judge"] = role
         if "data_path" not in args and study.data_dir is not None:

@@ -114,17 +114,23 @@ class ClassifierSource(_Strict):
     kind: Literal["classifier"] = "classifier"
 
 
-OFFLINE_JUDGE_SOURCES = (StringMatchSource, ClassifierSource)
+class RefusalModelSource(_Strict):
+    """The offline 3-class refusal model judge (judges only; docs/judges.md)."""
+
+    kind: Literal["refusal-model"] = "refusal-model"
+
+
+OFFLINE_JUDGE_SOURCES = (StringMatchSource, ClassifierSource, RefusalModelSource)
 
 Source = Annotated[
     Union[HFSource, HubSource, GGUFSource, PackagedSource, OpenAISource, VLLMSource, InspectSource, StringMatchSource,
-          ClassifierSource],
+          ClassifierSource, RefusalModelSource],
     Field(discriminator="kind"),
 ]
 
 _SOURCE_FORMS = (
     "hf:PATH, hub:ORG/NAME[@REVISION], gguf:PATH, packaged:NAME, "
-    "openai:BASE_URL#MODEL, vllm:MODEL, string-match, classifier, or PROVIDER/MODEL (any Inspect model)"
+    "openai:BASE_URL#MODEL, vllm:MODEL, string-match, classifier, refusal-model, or PROVIDER/MODEL (any Inspect model)"
 )
 
 
@@ -132,7 +138,7 @@ def parse_source(value: Any) -> Any:
     """Turn the one-line string form of a source into its mapping form."""
     if not isinstance(value, str):
         return value
-    if value in ("string-match", "classifier"):
+    if value in ("string-match", "classifier", "refusal-model"):
         return {"kind": value}
     prefix, sep, rest = value.partition(":")
     if sep and prefix in ("hf", "gguf"):
