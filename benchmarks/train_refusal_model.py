@@ -24,8 +24,9 @@ def main() -> None:
     args = p.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from stagewise.judges.refusal_model import train
+    from stagewise.judges.validate import completion_files
 
-    w = train(args.data, args.out)
+    w = train(completion_files(args.data), args.out)
     print(f"trained on {', '.join(w.train_files)}: C={w.C} emb_scale={w.emb_scale}; wrote {args.out}")
 
 

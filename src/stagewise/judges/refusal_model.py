@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from stagewise._atomic import atomic_write_text
 from stagewise.judges.classifier import ClassifierError, embed
+from stagewise.judges.labels import LABELS, file_sha256, load_human_labels
 from stagewise.judges.neutralise import neutralise
 from stagewise.judges.refusal import RefusalLabel
 from stagewise.judges.refusal_features import feature_names, hand_features
@@ -133,9 +134,9 @@ def predict(w: Weights, f: Features) -> list[RefusalLabel]:
 
 
 def _kappa(human: Sequence[str], judge: Sequence[str]) -> float:
-    from stagewise.judges.validate import LABELS, cohen_kappa, confusion_matrix
+    from sklearn.metrics import cohen_kappa_score
 
-    return cohen_kappa(confusion_matrix(list(human), list(judge), LABELS))
+    return float(cohen_kappa_score(list(human), list(judge), labels=list(LABELS)))
 
 
 def tune(f: Features, labels: Sequence[str], groups: Sequence[str]) -> tuple[float, float]:
@@ -171,12 +172,10 @@ def fit(responses: Sequence[str], labels: Sequence[str], prompts: Sequence[str |
     return _fit(f, labels, C, emb_scale, train_files, train_sha256)
 
 
-def train(data: Path, out: Path | None = None) -> Weights:
-    """Train on every human-labelled completions file in `data` (deterministic), write JSON to `out`."""
-    from stagewise.judges.validate import completion_files, file_sha256, load_human_labels
+def train(files: Sequence[Path], out: Path | None = None) -> Weights:
+    """Train on human-labelled completions files, one per model (deterministic); write JSON to `out`."""
     import pandas as pd
 
-    files = completion_files(data)
     df = pd.concat([load_human_labels(p) for p in files], ignore_index=True)
     w = fit(list(df["response"]), list(df["label"]), list(df["prompt"]), list(df["file"]),
             train_files=[p.name for p in files], train_sha256=[file_sha256(p) for p in files])

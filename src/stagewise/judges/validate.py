@@ -8,33 +8,26 @@ produced. The metrics are small pure functions, checked against scikit-learn in 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any
 
 from stagewise._atomic import atomic_write_text, cache_root
-from stagewise.errors import StagewiseError
-from stagewise.judges.refusal import RefusalLabel, string_match_refusal
+from stagewise.judges.labels import LABELS, JudgeError, file_sha256, load_human_labels  # noqa: F401 (re-exported)
+from stagewise.judges.refusal import string_match_refusal
 
 if TYPE_CHECKING:
     import pandas as pd
 
-LABELS: tuple[str, ...] = get_args(RefusalLabel)  # full_compliance, full_refusal, partial_refusal
 BINARY_LABELS: tuple[str, ...] = ("compliance", "refusal")
 COMPLETIONS_GLOB = "completions_*_human_labels.csv"
 # upstream's own names (paul-rottger/xstest model_completions/), accepted as they are
 COMPLETIONS_GLOBS = (COMPLETIONS_GLOB, "xstest_v2_completions_*.csv")
 BOOTSTRAP = 1000  # resamples for the 95% intervals (seed 0)
 POOLED = "pooled"
-_REQUIRED = ("id", "prompt", "completion", "final_label")
-
-
-class JudgeError(StagewiseError):
-    """Judge validation cannot run: missing data, an unreadable CSV or an unknown judge."""
 
 
 @dataclass(frozen=True)
@@ -176,39 +169,12 @@ def completion_files(data: Path) -> list[Path]:
     return files
 
 
-def load_human_labels(path: Path) -> "pd.DataFrame":
-    """Read one XSTest completions CSV: columns id, prompt, response, label (3-class, unprefixed), file."""
-    import pandas as pd
-
-    if not path.is_file():
-        raise JudgeError(f"{path} not found; pass a human-labelled completions CSV")
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise JudgeError(f"{path}: not a readable CSV ({str(e).splitlines()[0]}); pass an XSTest completions file") from None
-    missing = [c for c in _REQUIRED if c not in df.columns]
-    if missing:
-        raise JudgeError(f"{path}: missing column(s) {', '.join(missing)}; expected XSTest completions with "
-                         f"{', '.join(_REQUIRED)}")
-    label = df["final_label"].str.strip().str.replace(r"^\d_", "", regex=True)
-    bad = sorted(set(label) - set(LABELS))
-    if bad:
-        raise JudgeError(f"{path}: unknown final_label value(s) {', '.join(map(repr, bad[:3]))}; "
-                         "expected 1_full_compliance, 2_full_refusal or 3_partial_refusal")
-    return pd.DataFrame({"id": df["id"], "prompt": df["prompt"], "response": df["completion"],
-                         "label": label, "file": path.name})
-
-
 def model_name(file: str) -> str:
     """The model a completions file is named after: `completions_gpt4_human_labels.csv` -> `gpt4`."""
     stem = file.removesuffix(".csv")
     for prefix in ("xstest_v2_completions_", "completions_"):
         stem = stem.removeprefix(prefix)
     return stem.removesuffix("_human_labels") or file
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _string_match(df: "pd.DataFrame") -> list[str | None]:
