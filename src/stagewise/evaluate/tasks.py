@@ -14,8 +14,7 @@ from typing import Any
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
 from stagewise.evals import RUNNER_OPTIONS, benchmark
-from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Rung, Study
-from stagewise.judges.offline import DEFAULT_OFFLINE_JUDGE
+from stagewise.evaluate.study import Rung, Study
 
 
 @dataclass(frozen=True)
@@ -45,17 +44,17 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
             )
         for extra in info.roles:
             bound = study.judges.get(extra)
-            if bound is None or isinstance(bound.source, OFFLINE_JUDGE_SOURCES):
+            if bound is None or not bound.source.is_model:
                 raise RunError(f"benchmark {name} needs a model bound to the role {extra!r}; add "
                                f"`judges: {{{extra}: MODEL}}` to the study or pass --judge {extra}=MODEL")
-        # Model judges are passed by role; the default offline judge as None; other offline judges by name.
+        # Model judges are passed by role; string-match as None; other offline judges by name.
         source = study.judges[role].source if role is not None else None
-        if isinstance(source, OFFLINE_JUDGE_SOURCES):
-            if source.kind != "string-match" and source.kind not in info.offline_judges:
+        if source is not None and not source.is_model:
+            judge_arg = source.task_judge()
+            if judge_arg is not None and judge_arg not in info.offline_judges:
                 raise RunError(f"benchmark {name} cannot be judged by the offline '{source.kind}' judge; "
                                f"bind its role {role!r} to string-match or a model")
-            # (a benchmark with no offline judges of its own takes string-match as None, as it always has)
-            args["judge"] = None if source.kind == DEFAULT_OFFLINE_JUDGE or not info.offline_judges else source.kind
+            args["judge"] = judge_arg
         else:
             args["judge"] = role
         if "data_path" not in args and study.data_dir is not None:
@@ -70,7 +69,7 @@ def resolve_judges(study: Study) -> dict[str, ResolvedModel]:
     """The study's model judges, resolved (offline judges such as string-match need none)."""
     return {role: resolve(judge.source, name=f"judge-{role}", chat_template=judge.chat_template,
                           model_args=judge.model_args)
-            for role, judge in study.judges.items() if not isinstance(judge.source, OFFLINE_JUDGE_SOURCES)}
+            for role, judge in study.judges.items() if judge.source.is_model}
 
 
 def judge_roles(study: Study, resolved: dict[str, ResolvedModel] | None = None,
