@@ -279,6 +279,16 @@ class ClassifierSource(_OfflineJudge):
         return "classifier"
 
 
+class RefusalModelSource(_OfflineJudge):
+    """The offline 3-class refusal model judge (judges only; docs/judges.md)."""
+
+    FORM: ClassVar[str] = "refusal-model"
+    kind: Literal["refusal-model"] = "refusal-model"
+
+    def task_judge(self) -> str | None:
+        return "refusal-model"
+
+
 class InspectSource(SourceBase):
     """Any Inspect model string, e.g. `openai/gpt-4o-mini` or `anthropic/claude-...`."""
 
@@ -299,7 +309,7 @@ class InspectSource(SourceBase):
 # Every kind, in the order one-line forms are tried (the Inspect model string, the catch-all, last).
 SOURCE_TYPES: tuple[type[SourceBase], ...] = (
     HFSource, HubSource, GGUFSource, PackagedSource, OpenAISource, VLLMSource, StringMatchSource, ClassifierSource,
-    InspectSource,
+    RefusalModelSource, InspectSource,
 )
 OFFLINE_JUDGE_SOURCES = tuple(t for t in SOURCE_TYPES if t.USE == "offline-judge")
 WEIGHTS_SOURCES = tuple(t for t in SOURCE_TYPES if t.USE == "weights")
@@ -325,6 +335,6 @@ def parse_source(value: Any) -> Any:
 
 __all__ = [
     "OFFLINE_JUDGE_SOURCES", "PACKAGED_MODELS", "SOURCE_FORMS", "SOURCE_TYPES", "WEIGHTS_SOURCES", "ClassifierSource",
-    "GGUFSource", "HFSource", "HubSource", "InspectSource", "OpenAISource", "PackagedSource", "Source", "SourceBase",
-    "StringMatchSource", "VLLMSource", "WeightsSource", "parse_source",
+    "GGUFSource", "HFSource", "HubSource", "InspectSource", "OpenAISource", "PackagedSource", "RefusalModelSource", "Source",
+    "SourceBase", "StringMatchSource", "VLLMSource", "WeightsSource", "parse_source",
 ]

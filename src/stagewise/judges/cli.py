@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True, metavar="{validate,train}")
     v = sub.add_parser("validate", help="accuracy, Cohen's kappa and confusion matrix of each judge vs human labels")
     v.add_argument("--judge", action="append", metavar="JUDGE",
-                   help="string-match, classifier or ROLE=INSPECT_MODEL (repeatable; default: the study's judges "
+                   help="string-match, classifier, refusal-model or ROLE=INSPECT_MODEL (repeatable; default: the study's judges "
                         "with --study, else string-match and classifier)")
     v.add_argument("--data", type=Path, help=f"folder (or file) of XSTest {COMPLETIONS_GLOB} "
                    "(default: $STAGEWISE_SHARED_DATA/xstest)")

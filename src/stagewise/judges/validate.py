@@ -187,9 +187,16 @@ def _classifier(df: "pd.DataFrame") -> list[str | None]:
     return list(classify_refusal(list(df["response"]), prompts=list(df["prompt"])))
 
 
+def _refusal_model(df: "pd.DataFrame") -> list[str | None]:
+    from stagewise.judges.refusal_model import classify
+
+    return list(classify(list(df["response"]), list(df["prompt"])))
+
+
 OFFLINE_JUDGES: dict[str, Callable[["pd.DataFrame"], list[str | None]]] = {
     "string-match": _string_match,
     "classifier": _classifier,
+    "refusal-model": _refusal_model,
 }
 
 
@@ -201,10 +208,17 @@ def _classifier_fit(train: "pd.DataFrame", test: "pd.DataFrame") -> list[str | N
     return list(classify_refusal(list(test["response"]), list(test["prompt"]), weights=w))
 
 
+def _refusal_model_fit(train: "pd.DataFrame", test: "pd.DataFrame") -> list[str | None]:
+    from stagewise.judges.refusal_model import fit_predict
+
+    return fit_predict(train, test)  # C and the embedding scale tuned by model inside `train` only (nested)
+
+
 # Judges that learn from labelled completions: (train rows, test rows) -> labels of the test rows.
 # With two or more labelled models they are validated leave-one-model-out, never on their training data.
 TRAINED_JUDGES: dict[str, Callable[["pd.DataFrame", "pd.DataFrame"], list[str | None]]] = {
     "classifier": _classifier_fit,
+    "refusal-model": _refusal_model_fit,
 }
 
 
@@ -234,7 +248,7 @@ def validate(judges: Sequence[str], data: Path, *, limit: int | None = None, rol
     roles, names = dict(roles or {}), dict(names or {})
     for j in judges:
         if j not in OFFLINE_JUDGES and "=" not in j and j not in roles:
-            raise JudgeError(f"unknown judge {j!r}; use string-match, classifier or ROLE=SOURCE "
+            raise JudgeError(f"unknown judge {j!r}; use string-match, classifier, refusal-model or ROLE=SOURCE "
                              "(e.g. grader=openai/gpt-4o-mini, grader=packaged:smollm2-135m-instruct)")
     files = completion_files(data)
     df = pd.concat([load_human_labels(f) for f in files], ignore_index=True)
