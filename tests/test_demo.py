@@ -32,4 +32,8 @@ def test_demo_without_training_runs_battery_compare_and_report(tmp_path: Path, c
     summary = json.loads((out / "results" / "summary.json").read_text())
     rows = summary if isinstance(summary, list) else summary.get("rows", summary)
     assert {"gemma-base", "smollm2-instruct"} <= {r["rung"] for r in rows}
-    assert (out / "results" / "compare.json").is_file()
+    comparison = json.loads((out / "results" / "compare.json").read_text())
+    noise = {n["metric"]: n for n in comparison["noise"]}
+    assert noise and {n["rung"] for n in noise.values()} == {"smollm2-instruct"}, "production sampled 3 times"
+    assert all(n["n_epochs"] == 3 and len(n["pair_diffs"]) == 3 for n in noise.values())
+    assert "noise band (smollm2-instruct sampled 3 times" in printed

@@ -78,9 +78,23 @@ def _compare_and_report(out: Path) -> None:
     print_table(pd.read_csv(out / "results" / "summary.csv"))
     comparison = compare_study(out)
     print_comparison(comparison)
+    band = noise_line(comparison)
+    if band:
+        print(band)
     report = report_main(out, comparison=comparison)
     print(f"logs:   {out / 'logs'}   (browse: inspect view --log-dir {out / 'logs'})")
     print(f"report: {report}")
+
+
+def noise_line(c: Any) -> str | None:
+    """One line with production's run-to-run band per metric (the study's `noise_epochs`), or None."""
+    if not c.noise:
+        return None
+    scale = {m.id: 100.0 if m.kind == "rate" else 1.0 for m in c.metrics}
+    first = c.noise[0]
+    bands = ", ".join(f"{n.metric} ±{scale.get(n.metric, 1.0) * n.band:.1f}" for n in c.noise)
+    return (f"noise band ({first.rung} sampled {first.n_epochs} times; 95% of run-to-run differences, "
+            f"rates in points): {bands}")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
