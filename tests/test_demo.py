@@ -23,7 +23,8 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_demo_without_training_runs_battery_compare_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "demo"
-    assert cli_main(["demo", "--no-train", "--limit", "2", "--out", str(out), "--display", "none"]) == 0
+    assert cli_main(["demo", "--no-train", "--limit", "2", "--noise-epochs", "3", "--out", str(out),
+                     "--display", "none"]) == 0
     printed = capsys.readouterr().out
     assert "[2/3] safety battery on 2 rungs: gemma-base, smollm2-instruct" in printed
     assert "demo finished in" in printed

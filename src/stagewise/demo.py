@@ -22,8 +22,14 @@ import yaml
 from stagewise.evaluate.study import Study, study_from_dict
 
 
-def demo_study(out: Path, ladder: dict[str, Path] | None = None, limit: int | None = None) -> Study:
-    """The embedded default study; with `ladder`, the trained SFT and DPO rungs join it."""
+# `--noise-epochs N`: the production rung is sampled N times at this temperature (every rung samples).
+NOISE_TEMPERATURE = 0.7
+
+
+def demo_study(out: Path, ladder: dict[str, Path] | None = None, limit: int | None = None,
+               noise_epochs: int = 0) -> Study:
+    """The embedded default study; with `ladder`, the trained SFT and DPO rungs join it; with
+    `noise_epochs`, the production rung is sampled that many times (compare's noise band)."""
     folder = resources.files("stagewise") / "demo_data"
     data: dict[str, Any] = yaml.safe_load((folder / "study.yaml").read_text())
     data["output_dir"] = str(out)
@@ -40,11 +46,14 @@ def demo_study(out: Path, ladder: dict[str, Path] | None = None, limit: int | No
         ]
     if limit:
         data["limit"] = limit
+    if noise_epochs:
+        data["noise_epochs"] = noise_epochs
+        data.setdefault("generation", {})["temperature"] = NOISE_TEMPERATURE
     return study_from_dict(data, origin="demo study")
 
 
 def main(out: str | Path = "runs/demo", *, train: bool = True, limit: int | None = None,
-         display: str | None = None) -> Path:
+         display: str | None = None, noise_epochs: int = 0) -> Path:
     """Run the demo into `out`; return the study output dir."""
     from stagewise.evaluate.results import main as results_main
     from stagewise.evaluate.runner import run_study
@@ -57,7 +66,7 @@ def main(out: str | Path = "runs/demo", *, train: bool = True, limit: int | None
 
         print("[1/3] building the ladder: Gemma 3 270M base -> SFT -> DPO (reused when already built)")
         ladder = build_demo_ladder(out / "checkpoints")
-    study = demo_study(out, ladder, limit)
+    study = demo_study(out, ladder, limit, noise_epochs)
     print(f"[2/3] safety battery on {len(study.ladder)} rungs: {', '.join(r.name for r in study.ladder)}")
     run_study(study, display=display)
     results_main(out)
@@ -102,6 +111,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-train", action="store_true",
                         help="skip building SFT/DPO rungs: evaluate the packaged base and SmolLM2 only (~3 min)")
     parser.add_argument("--limit", type=int, help="samples per benchmark (default: all of the shipped subsets)")
+    parser.add_argument("--noise-epochs", type=int, default=0, metavar="N",
+                        help=f"sample the production rung N >= 2 times (temperature {NOISE_TEMPERATURE}, every rung): "
+                        "compare's noise band; adds ~5 min to the full demo on 2 cores (docs/benchmarks.md)")
     parser.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="Inspect progress display")
 
 
@@ -112,5 +124,5 @@ def run(args: argparse.Namespace) -> int:
         require("local", "stagewise demo --no-train (local generation)")
     else:
         require("train", "stagewise demo (it trains the SFT and DPO rungs; --no-train skips that)")
-    main(args.out, train=not args.no_train, limit=args.limit, display=args.display)
+    main(args.out, train=not args.no_train, limit=args.limit, display=args.display, noise_epochs=args.noise_epochs)
     return 0
