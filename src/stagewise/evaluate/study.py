@@ -45,6 +45,7 @@ from stagewise.checkpoints.sources import (  # noqa: F401 (the source kinds, re-
     parse_source,
 )
 from stagewise.errors import StudyError
+from stagewise.judges.offline import DEFAULT_OFFLINE_JUDGE
 
 Stage = Literal["base", "sft", "preference", "rl", "production", "other"]
 STAGE_ORDER: tuple[str, ...] = ("base", "sft", "preference", "rl", "production", "other")
@@ -117,7 +118,7 @@ class Study(_Strict):
     output_dir: Path
     ladder: list[Rung] = Field(min_length=1)
     benchmarks: dict[str, dict[str, Any]] = Field(min_length=1)
-    judges: dict[str, Judge] = Field(default_factory=lambda: {"grader": Judge(source=StringMatchSource())})
+    judges: dict[str, Judge] = Field(default_factory=lambda: {"grader": Judge(source=parse_source(DEFAULT_OFFLINE_JUDGE))})
     generation: Generation = Field(default_factory=Generation)
     epochs: int = Field(1, ge=1)
     limit: int | None = Field(None, gt=0, description="samples per benchmark (a benchmark's own `limit` wins)")

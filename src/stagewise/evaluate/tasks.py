@@ -15,6 +15,7 @@ from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
 from stagewise.evals import RUNNER_OPTIONS, benchmark
 from stagewise.evaluate.study import Rung, Study
+from stagewise.judges.offline import DEFAULT_OFFLINE_JUDGE
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,13 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
             if bound is None or not bound.source.is_model:
                 raise RunError(f"benchmark {name} needs a model bound to the role {extra!r}; add "
                                f"`judges: {{{extra}: MODEL}}` to the study or pass --judge {extra}=MODEL")
-        # Model judges are passed by role; string-match as None; other offline judges by name.
+        # Model judges are passed by role; the default offline judge as None (what every task's `judge=None`
+        # means), and so is string-match on a benchmark without offline judges of its own; others by name.
         source = study.judges[role].source if role is not None else None
         if source is not None and not source.is_model:
             judge_arg = source.task_judge()
+            if judge_arg == DEFAULT_OFFLINE_JUDGE or (judge_arg == "string-match" and not info.offline_judges):
+                judge_arg = None
             if judge_arg is not None and judge_arg not in info.offline_judges:
                 raise RunError(f"benchmark {name} cannot be judged by the offline '{source.kind}' judge; "
                                f"bind its role {role!r} to string-match or a model")

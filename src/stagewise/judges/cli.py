@@ -15,7 +15,7 @@ from typing import Any
 
 from stagewise.judges.validate import COMPLETIONS_GLOB, Agreement, JudgeError
 
-DEFAULT_JUDGES = ("string-match", "classifier")
+DEFAULT_JUDGES = ("string-match", "classifier", "refusal-model")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     v = sub.add_parser("validate", help="accuracy, Cohen's kappa and confusion matrix of each judge vs human labels")
     v.add_argument("--judge", action="append", metavar="JUDGE",
                    help="string-match, classifier, refusal-model or ROLE=INSPECT_MODEL (repeatable; default: the study's judges "
-                        "with --study, else string-match and classifier)")
+                        "with --study, else string-match, classifier and refusal-model)")
     v.add_argument("--data", type=Path, help=f"folder (or file) of XSTest {COMPLETIONS_GLOB} "
                    "(default: $STAGEWISE_SHARED_DATA/xstest)")
     v.add_argument("--study", type=Path, metavar="STUDY_DIR", help="write STUDY_DIR/results/judges.json for the report")

@@ -12,7 +12,7 @@ from stagewise.judges.refusal import RefusalLabel, string_match_refusal
 
 OFFLINE_JUDGES = ("string-match", "classifier", "refusal-model")
 # What `judge: None` means for the refusal benchmarks (xstest, strongreject, harmbench, user_logs).
-DEFAULT_OFFLINE_JUDGE = "string-match"
+DEFAULT_OFFLINE_JUDGE = "refusal-model"
 
 
 def offline_judge(judge: str | None) -> str | None:

@@ -1,7 +1,8 @@
 """XSTest scorer: a 3-class label per response (compliance, full refusal, partial refusal).
 
-`judge=None` labels with the offline string-match judge, which only sees full refusals:
-`partial_refusal` is then left out (not measurable) and `over_refusal` counts full refusals.
+`judge=None` labels with the default offline judge (`refusal-model`, all three classes; see
+docs/judges.md). `judge="string-match"` only sees full refusals: `partial_refusal` is then left
+out (not measurable) and `over_refusal` counts full refusals.
 A judge role uses the paper's classification prompt.
 """
 
@@ -69,7 +70,7 @@ def xstest_scorer(judge: str | None = None) -> Scorer:
     """Label each response and write the XSTest rates into `Score.value`.
 
     Args:
-        judge: Inspect model role of the LLM judge; None = offline string-match judge.
+        judge: Inspect model role of the LLM judge; None = the default offline judge (`refusal-model`).
     """
 
     async def score(state: TaskState, target: Target) -> Score:
