@@ -14,7 +14,7 @@ from stagewise.evaluate.study import (
     InspectSource,
     OpenAISource,
     PackagedSource,
-    StringMatchSource,
+    OfflineSource,
     load_study,
     parse_source,
 )
@@ -45,7 +45,8 @@ def write(tmp_path: Path, text: str) -> Path:
         ("hub:org/name@v1", HubSource(repo="org/name", revision="v1")),
         ("openai:http://localhost:8000/v1#my-model", OpenAISource(base_url="http://localhost:8000/v1", model="my-model")),
         ("openai/gpt-4o-mini", InspectSource(model="openai/gpt-4o-mini")),
-        ("string-match", StringMatchSource()),
+        ("string-match", OfflineSource(kind="string-match")),
+        ("classifier", OfflineSource(kind="classifier")),
     ],
 )
 def test_source_shorthands(text: str, expected: object) -> None:
@@ -62,7 +63,7 @@ def test_good_study_resolves_relative_paths(tmp_path: Path) -> None:
     assert study.ladder[1].source.path == tmp_path.resolve() / "ckpt" / "sft"
     assert study.output_dir == tmp_path.resolve() / "runs" / "t"
     assert set(study.benchmarks) == {"xstest", "harmbench"}
-    assert isinstance(study.judges["grader"].source, StringMatchSource)
+    assert isinstance(study.judges["grader"].source, OfflineSource)
 
 
 def test_overrides(tmp_path: Path) -> None:

@@ -23,7 +23,8 @@ from stagewise.evaluate._outcome import check_logs, interrupted, no_false_succes
 from stagewise.evaluate._settings import refuse_changed_settings
 from stagewise.evals import benchmark
 from stagewise.evals._spec import RUNNER_OPTIONS
-from stagewise.evaluate.study import OFFLINE_JUDGE_SOURCES, Rung, Study
+from stagewise.evaluate.study import Rung, Study
+from stagewise.judges.spec import JudgeSpecError, check_applies, judge_arg
 
 if TYPE_CHECKING:
     from stagewise.evaluate.runner_ray import RayOptions
@@ -55,18 +56,18 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
                 f"benchmark {name} uses judge role {role!r}, which is not bound; add `judges: {{{role}: MODEL}}` "
                 f"to the study or pass --judge {role}=MODEL"
             )
-        # Model judges are passed by role; string-match as None; other offline judges by name.
-        source = study.judges[role].source if role is not None else None
-        if isinstance(source, OFFLINE_JUDGE_SOURCES):
-            if source.kind != "string-match" and source.kind not in info.offline_judges:
-                raise RunError(f"benchmark {name} cannot be judged by the offline '{source.kind}' judge; "
-                               f"bind its role {role!r} to string-match or a model")
-            args["judge"] = None if source.kind == "string-match" else source.kind
-        else:
-            args["judge"] = role
+        # The typed judge, written as the scorer argument `parse_judge` reads back: model judges by
+        # role, string-match as None, other offline kinds and named classifiers by name.
+        if role is not None:
+            spec = study.judges[role].spec(role)
+            try:
+                check_applies(spec, name, info.offline_judges)
+            except JudgeSpecError as e:
+                raise RunError(f"{e}; bind its role {role!r} to another judge") from None
+            args["judge"] = judge_arg(spec)
         if "data_path" not in args and study.data_dir is not None:
             args["data_path"] = str(study.data_dir / name)
-        judge = None if role is None else {"role": role, **study.judges[role].source.model_dump(mode="json")}
+        judge = None if role is None else study.judges[role].describe(role)
         plans.append(TaskPlan(name, args, opts.get("limit", study.limit), int(opts.get("epochs", study.epochs)),
                               options=dict(opts), judge=judge))
     return plans
@@ -76,25 +77,23 @@ def resolve_judges(study: Study) -> dict[str, ResolvedModel]:
     """The study's model judges, resolved (offline judges such as string-match need none)."""
     return {role: resolve(judge.source, name=f"judge-{role}", chat_template=judge.chat_template,
                           model_args=judge.model_args)
-            for role, judge in study.judges.items() if not isinstance(judge.source, OFFLINE_JUDGE_SOURCES)}
+            for role, judge in study.judges.items() if judge.kind == "model"}
 
 
 def judge_roles(study: Study, resolved: dict[str, ResolvedModel] | None = None,
                 local_args: dict[str, Any] | None = None) -> dict[str, Any]:
     """Inspect model roles for the study's model judges; `local_args` are added to local ones'."""
-    from inspect_ai.model import get_model
-
-    roles: dict[str, Any] = {}
-    for role, r in (resolved if resolved is not None else resolve_judges(study)).items():
-        args = {**r.model_args, **(local_args or {})} if r.local_path is not None else r.model_args
-        roles[role] = get_model(r.model, base_url=r.base_url, api_key=r.api_key, config=_judge_config(), **args)
-    return roles
+    return {role: judge_model(r, local_args)
+            for role, r in (resolved if resolved is not None else resolve_judges(study)).items()}
 
 
-def _judge_config() -> Any:
-    from inspect_ai.model import GenerateConfig
+def judge_model(r: ResolvedModel, local_args: dict[str, Any] | None = None) -> Any:
+    """The Inspect model for a resolved judge, with the judges' settings (greedy, 512 tokens)."""
+    from inspect_ai.model import GenerateConfig, get_model
 
-    return GenerateConfig(temperature=0.0, max_tokens=512)
+    args = {**r.model_args, **(local_args or {})} if r.local_path is not None else r.model_args
+    return get_model(r.model, base_url=r.base_url, api_key=r.api_key,
+                     config=GenerateConfig(temperature=0.0, max_tokens=512), **args)
 
 
 def save_study(study: Study) -> Path:

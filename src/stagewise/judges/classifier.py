@@ -27,6 +27,7 @@ from stagewise.judges.refusal import RefusalLabel, refusal_phrases, string_match
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
 WEIGHTS_FILE = "classifier_weights.json"
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
@@ -154,7 +155,7 @@ def train(data: Path, *, input: Input = "response", C: float = 1.0, out: Path | 
         C: inverse L2 strength of the logistic regression.
         out: where to write the weights as JSON (the shipped file is `classifier_weights.json`).
     """
-    from stagewise.judges.validate import file_sha256, load_human_labels
+    from stagewise.judges.labels import file_sha256, load_human_labels
 
     df = load_human_labels(data)
     w = fit(list(df["response"]), list(df["label"]), list(df["prompt"]), input=input, C=C,
@@ -218,6 +219,13 @@ def classify_refusal(texts: list[str], prompts: list[str] | None = None,
     if not texts:
         return []
     return predict(w, features(texts, prompts, w.input))  # type: ignore[return-value]
+
+
+def fit_predict(train: "pd.DataFrame", test: "pd.DataFrame") -> list[str | None]:
+    """Fit with the shipped settings on `train` rows, label `test` rows (leave-one-model-out)."""
+    shipped = load_weights()
+    w = fit(list(train["response"]), list(train["label"]), list(train["prompt"]), input=shipped.input, C=shipped.C)
+    return list(classify_refusal(list(test["response"]), list(test["prompt"]), weights=w))
 
 
 def classifier_label(response: str, prompt: str | None = None) -> RefusalLabel:

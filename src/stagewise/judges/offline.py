@@ -1,28 +1,34 @@
-"""Offline refusal judges, usable wherever a scorer takes a `judge` role name.
+"""Offline refusal judges: run the kinds registered in `stagewise.judges.spec.OFFLINE_KINDS`.
 
-A scorer's `judge` argument is an Inspect model role, except for these reserved names, which
-need no model: `string-match` (keyword matching; also what `judge=None` means) and
-`classifier` (MiniLM embeddings + logistic regression, see docs/judges.md).
+A scorer parses its `judge` argument with `parse_judge`; an `OfflineJudge` is labelled here,
+with no model (`string-match`, also what `judge=None` means; `classifier`; see docs/judges.md).
 """
 
 from __future__ import annotations
 
-from stagewise.judges.refusal import RefusalLabel, string_match_refusal
+import importlib
+from typing import Callable
 
-OFFLINE_JUDGES = ("string-match", "classifier")
+from stagewise.judges.refusal import RefusalLabel
+from stagewise.judges.spec import OFFLINE_KINDS, JudgeSpecError, OfflineJudge, parse_judge
+
+OFFLINE_JUDGES = tuple(OFFLINE_KINDS)
 
 
 def offline_judge(judge: str | None) -> str | None:
-    """The offline judge's name if `judge` names one (None means string-match), else None."""
-    if judge is None:
-        return "string-match"
-    return judge if judge in OFFLINE_JUDGES else None
+    """The offline kind if `judge` names one (None means string-match), else None."""
+    spec = parse_judge(judge)
+    return spec.kind if isinstance(spec, OfflineJudge) else None
+
+
+def labeller(name: str) -> Callable[[str, str | None], RefusalLabel]:
+    """The function `(response, prompt) -> label` of the offline kind `name`."""
+    if name not in OFFLINE_KINDS:
+        raise JudgeSpecError(f"unknown offline judge {name!r}; valid: {', '.join(OFFLINE_KINDS)}")
+    module, _, fn = OFFLINE_KINDS[name].label.partition(":")
+    return getattr(importlib.import_module(module), fn)  # type: ignore[no-any-return]
 
 
 def offline_refusal(name: str, response: str, prompt: str | None = None) -> RefusalLabel:
     """Label a response with the named offline judge."""
-    if name == "classifier":
-        from stagewise.judges.classifier import classifier_label
-
-        return classifier_label(response, prompt)
-    return string_match_refusal(response)
+    return labeller(name)(response, prompt)
