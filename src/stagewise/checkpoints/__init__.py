@@ -8,8 +8,17 @@ outputs.
 
 from __future__ import annotations
 
-from stagewise.checkpoints._hash import content_hash
-from stagewise.checkpoints._resolve import ResolvedModel, materialize, resolve
-from stagewise.checkpoints._templates import load_chat_template
+from stagewise.checkpoints._hash import content_hash, file_hash
+from stagewise.checkpoints._resolve import ResolvedModel, materialize, packaged_template, resolve
+from stagewise.checkpoints._templates import end_of_turn_token, load_chat_template
 
-__all__ = ["ResolvedModel", "content_hash", "load_chat_template", "materialize", "resolve"]
+__all__ = [
+    "ResolvedModel",
+    "content_hash",
+    "end_of_turn_token",
+    "file_hash",
+    "load_chat_template",
+    "materialize",
+    "packaged_template",
+    "resolve",
+]

@@ -31,6 +31,13 @@ _PACKAGED: dict[str, tuple[str, str | None]] = {
 }
 
 
+def packaged_template(name: str) -> str | None:
+    """The builtin chat template a packaged model needs (None: it ships its own)."""
+    if name not in _PACKAGED:
+        raise CheckpointError(f"unknown packaged model {name!r}; choose one of {', '.join(_PACKAGED)}")
+    return _PACKAGED[name][1]
+
+
 @dataclass(frozen=True)
 class ResolvedModel:
     """What the runner hands to Inspect for one rung or judge."""

@@ -16,6 +16,11 @@ BUILTIN_TEMPLATES = ("gemma", "chatml")
 END_OF_TURN = {"gemma": "<end_of_turn>", "chatml": "<|im_end|>"}
 
 
+def end_of_turn_token(template: str) -> str | None:
+    """The token that closes an assistant turn under a known template family, if any."""
+    return next((tok for tok in END_OF_TURN.values() if tok in template), None)
+
+
 def load_chat_template(name_or_path: str) -> str:
     """Return the Jinja text of a builtin template (`gemma`, `chatml`) or of a template file."""
     if name_or_path in BUILTIN_TEMPLATES:

@@ -13,9 +13,9 @@ import importlib
 import pkgutil
 from typing import Any
 
-from stagewise.evals._spec import BenchmarkInfo, MetricSpec
+from stagewise.evals._spec import RUNNER_OPTIONS, BenchmarkInfo, MetricSpec
 
-__all__ = ["BENCHMARKS", "BenchmarkInfo", "MetricSpec", "benchmark", "benchmark_of_log", "benchmark_of_task"]
+__all__ = ["BENCHMARKS", "RUNNER_OPTIONS", "BenchmarkInfo", "MetricSpec", "benchmark", "benchmark_of_log", "benchmark_of_task"]
 
 
 def _discover() -> dict[str, BenchmarkInfo]:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from stagewise._atomic import atomic_write_bytes, atomic_write_text
-from stagewise.compare._stats import wilson_interval
+from stagewise.compare import wilson_interval
 from stagewise.errors import RunError
 from stagewise.evals import BENCHMARKS, benchmark_of_log
 from stagewise.evaluate.study import Study, load_study

@@ -75,8 +75,8 @@ def prefill_on_ray(study: Study, plans: list[Any], rungs: list[Rung], resolved: 
     ray = _init(opts)
     from tqdm import tqdm
 
-    from stagewise.providers._cache import GenerationCache
-    from stagewise.evaluate.runner import make_task
+    from stagewise.providers import GenerationCache
+    from stagewise.evaluate.tasks import make_task
 
     stats = RayStats()
     t0 = time.monotonic()
@@ -208,8 +208,8 @@ class _Replayer:
         # This actor's own cache file: its new rows are what it sends back.
         os.environ["STAGEWISE_GEN_CACHE"] = str(self.tmp / "generations.sqlite")
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        from stagewise.providers._cache import GenerationCache
-        from stagewise.evaluate.runner import judge_roles
+        from stagewise.providers import GenerationCache
+        from stagewise.evaluate.tasks import judge_roles
 
         self.cache = GenerationCache()
         self.watermark = 0
@@ -223,7 +223,7 @@ class _Replayer:
         import pandas as pd
         from inspect_ai import eval as inspect_eval
 
-        from stagewise.evaluate.runner import eval_kwargs, make_task
+        from stagewise.evaluate.tasks import eval_kwargs, make_task
 
         out = []
         for bench, ids, score, marker in zip(batch["benchmark"], batch["ids"], batch["score"], batch["marker"]):

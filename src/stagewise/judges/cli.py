@@ -104,7 +104,7 @@ def _default_data() -> Path:
 
 def _study_judges(study_dir: Path, roles: dict[str, Any], names: dict[str, str]) -> list[Any]:
     """The study's judges as typed specs; its model judges bound into `roles` as `stagewise run` binds them."""
-    from stagewise.evaluate.runner import judge_roles
+    from stagewise.evaluate.tasks import judge_roles
     from stagewise.evaluate.study import format_source, load_study
 
     study = load_study(study_dir / "study.yaml")
@@ -122,7 +122,9 @@ def _cli_judge(flag: str, roles: dict[str, Any], names: dict[str, str]) -> Any:
     if not isinstance(spec, RoleJudge) or source is None:
         return spec
     from stagewise.checkpoints import resolve
-    from stagewise.evaluate.runner import judge_model  # bound the way `stagewise run` binds judges
+    from inspect_ai.model import get_model
+
+    from stagewise.evaluate.tasks import judge_config  # bound the way `stagewise run` binds judges
     from stagewise.evaluate.study import Judge
 
     try:
@@ -133,7 +135,8 @@ def _cli_judge(flag: str, roles: dict[str, Any], names: dict[str, str]) -> Any:
         return judge.spec(spec.role)
     resolved = resolve(judge.source, name=f"judge-{spec.role}", chat_template=judge.chat_template,
                        model_args=judge.model_args)
-    roles[spec.role] = judge_model(resolved)
+    roles[spec.role] = get_model(resolved.model, base_url=resolved.base_url, api_key=resolved.api_key,
+                                 config=judge_config(), **resolved.model_args)
     names[spec.role] = source
     return spec
 

@@ -11,8 +11,7 @@ from typing import Any
 import pandas as pd
 
 from stagewise._atomic import atomic_write_text
-from stagewise.compare import Comparison, summary
-from stagewise.compare._io import save, tables, to_dict
+from stagewise.compare import Comparison, save, summary, tables, to_dict
 from stagewise.report import _plots
 from stagewise.report._data import count_disagreements, disagreeing_items, load_judges
 from stagewise.report._html import page
@@ -133,7 +132,7 @@ def _comparison(study_dir: Path, pairs: Sequence[tuple[str, str]], n_boot: int, 
     """`results/compare.json` as `stagewise compare` wrote it, when it is newer than the samples,
     logs and study.yaml and has the same settings; otherwise compare now and save it."""
     from stagewise.compare import compare_study
-    from stagewise.compare._load import is_fresh, load_comparison, study_logs
+    from stagewise.compare import is_fresh, load_comparison, study_logs
 
     results = study_dir / "results"
     path = results / "compare.json"

@@ -6,8 +6,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from stagewise.compare import Comparison
-from stagewise.compare._summary import fmt_interval, fmt_items, fmt_margin, fmt_value, summary, verdict_text
+from stagewise.compare import Comparison, fmt_interval, fmt_items, fmt_margin, fmt_value, summary, verdict_text
 
 _CSS = """
 :root{--ink:#1d2330;--muted:#5b6475;--line:#e3e7ee;--bg:#fbfcfe;--eq:#2e7d32;--diff:#c62828;--inc:#b26a00}

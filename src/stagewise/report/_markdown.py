@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from stagewise.compare import Comparison
-from stagewise.compare._summary import fmt_interval, fmt_margin, fmt_value, summary, verdict_text
+from stagewise.compare import Comparison, fmt_interval, fmt_margin, fmt_value, summary, verdict_text
 
 
 def _row(cells: list[str]) -> str:

@@ -11,9 +11,10 @@ import shutil
 import subprocess
 from typing import Literal
 
-from stagewise.sandbox._bwrap import BwrapConfig, SandboxError, check_bwrap
+from stagewise.sandbox._bwrap import BwrapConfig, SandboxError, check_bwrap, is_host_system
 
-__all__ = ["BwrapConfig", "SandboxError", "SandboxKind", "check_bwrap", "choose_sandbox", "docker_available"]
+__all__ = ["BwrapConfig", "SandboxError", "SandboxKind", "check_bwrap", "choose_sandbox", "docker_available",
+           "is_host_system"]
 
 SandboxKind = Literal["auto", "bwrap", "docker", "k8s"]
 

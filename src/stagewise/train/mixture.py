@@ -12,10 +12,10 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from stagewise._atomic import read_utf8
+from stagewise.train._files import file_sha256, local_path
 from stagewise.train.config import DataSource, Mixture
 from stagewise.train.errors import TrainError
 
@@ -101,7 +101,7 @@ def load_source(src: DataSource) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             ) from None
         rows = [_mark(dict(r), src) for r in ds]
         return rows, {"hub": src.hub, "split": src.split, "revision": src.revision, "fingerprint": ds._fingerprint}
-    path = _local_path(src.path or "")
+    path = local_path(src.path or "")
     if not path.is_file():
         raise TrainError(f"data file {path} not found; fix `path` in the mixture (or use bundled:NAME)")
     if path.suffix == ".parquet":
@@ -119,7 +119,7 @@ def load_source(src: DataSource) -> tuple[list[dict[str, Any]], dict[str, Any]]:
                 raise TrainError(f"{path} line {n + 1}: not valid JSON ({e.msg}); one JSON object per line") from None
     else:
         raise TrainError(f"data file {path}: use .jsonl or .parquet (chat `messages` rows)")
-    return rows, {"path": str(src.path), "sha256": _file_sha256(path)}
+    return rows, {"path": str(src.path), "sha256": file_sha256(path)}
 
 
 def row_problem(row: Any, kind: RowKind) -> str | None:
@@ -256,20 +256,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
-
-
-def _local_path(path: str) -> Path:
-    if path.startswith("bundled:"):
-        from stagewise.data import BUNDLED, bundled_path
-
-        name = path.removeprefix("bundled:")
-        if name not in BUNDLED:
-            raise TrainError(f"no bundled data file {name!r}; choose one of {', '.join(BUNDLED)}")
-        return bundled_path(name)
-    return Path(path)
-
-
-def _file_sha256(path: Path) -> str:
-    from stagewise.checkpoints._hash import file_hash
-
-    return file_hash(path)

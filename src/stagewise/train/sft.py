@@ -26,6 +26,8 @@ def main(config: TrainConfig | str | Path, overrides: Sequence[str] = (), callba
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
+    from stagewise.checkpoints import end_of_turn_token
+
     assistant_only = bool(cfg.trl.get("assistant_only_loss", True))
     max_length = cfg.trl.get("max_length", SFTConfig.max_length)
     prep = _run.prepare(cfg, "sft", assistant_only_loss=assistant_only, max_length=max_length)
@@ -46,10 +48,3 @@ def main(config: TrainConfig | str | Path, overrides: Sequence[str] = (), callba
     )
     _run.train(trainer, prep)
     return _run.finalize(trainer, prep)
-
-
-def end_of_turn_token(template: str) -> str | None:
-    """The token that closes an assistant turn under a known template family, if any."""
-    from stagewise.checkpoints._templates import END_OF_TURN
-
-    return next((tok for tok in END_OF_TURN.values() if tok in template), None)

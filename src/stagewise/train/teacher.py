@@ -91,9 +91,9 @@ def _last_user(row: dict[str, Any]) -> str:
 
 
 def _from_file(path: str, prompts: list[str]) -> tuple[list[str | None], dict[str, Any]]:
-    from stagewise.train.mixture import _file_sha256, _local_path
+    from stagewise.train._files import file_sha256, local_path
 
-    file = _local_path(path)
+    file = local_path(path)
     if not file.is_file():
         raise TrainError(f"teacher responses file {file} not found; fix teacher_swap.responses")
     table: dict[str, str] = {}
@@ -104,7 +104,7 @@ def _from_file(path: str, prompts: list[str]) -> tuple[list[str | None], dict[st
         if not isinstance(item, dict) or not isinstance(item.get("prompt"), str) or "response" not in item:
             raise TrainError(f"{file} line {n + 1}: teacher rows are {{\"prompt\": ..., \"response\": ...}}")
         table[item["prompt"].strip()] = item["response"]
-    return [table.get(p) for p in prompts], {"responses": path, "sha256": _file_sha256(file)}
+    return [table.get(p) for p in prompts], {"responses": path, "sha256": file_sha256(file)}
 
 
 def _from_model(swap: TeacherSwap, prompts: list[list[dict[str, str]]]) -> tuple[list[str | None], dict[str, Any]]:

@@ -20,13 +20,13 @@ class _Encoder:
     """A Ray actor: loads the sentence encoder once, embeds batches of prompts."""
 
     def __init__(self, model: str, max_seq_length: int, batch_size: int) -> None:
-        from stagewise.userlogs.embed import load_encoder
+        from stagewise.userlogs.encoder import load_encoder
 
         self.encoder = load_encoder(model, max_seq_length)
         self.batch_size = batch_size
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        from stagewise.userlogs.embed import encode
+        from stagewise.userlogs.encoder import encode
 
         emb = encode(self.encoder, [str(t) for t in batch["prompt"]], self.batch_size)
         return {"row": batch["row"], "embedding": list(emb)}
@@ -41,7 +41,7 @@ def embed_on_ray(shards: list[Path], outputs: list[Path], model: str, batch_size
         raise StagewiseError("--ray-address needs Ray: pip install 'ray[data]' (or drop --ray-address)") from None
     import pyarrow.parquet as pq
 
-    from stagewise.userlogs.embed import _save
+    from stagewise.userlogs.encoder import save_array
 
     if not ray.is_initialized():
         ray.init(address=None if address == "local" else address, ignore_reinit_error=True,
@@ -52,5 +52,5 @@ def embed_on_ray(shards: list[Path], outputs: list[Path], model: str, batch_size
         rows = ds.map_batches(_Encoder, fn_constructor_args=(model, max_seq_length, batch_size),
                               batch_size=batch_size * 8, concurrency=concurrency, batch_format="numpy").take_all()
         rows.sort(key=lambda r: int(r["row"]))
-        _save(out, np.stack([np.asarray(r["embedding"], dtype=np.float32) for r in rows]) if rows
+        save_array(out, np.stack([np.asarray(r["embedding"], dtype=np.float32) for r in rows]) if rows
               else np.zeros((0, 384), np.float32))

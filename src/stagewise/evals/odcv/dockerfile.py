@@ -32,7 +32,7 @@ from pathlib import Path
 
 from stagewise._atomic import atomic_dir, cache_root
 from stagewise.errors import StagewiseError
-from stagewise.sandbox._bwrap import is_host_system
+from stagewise.sandbox import is_host_system
 
 NO_OPS = {"ARG", "LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "VOLUME", "HEALTHCHECK", "SHELL", "STOPSIGNAL", "ONBUILD", "MAINTAINER"}
 _NETWORK = re.compile(r"\b(curl|wget|git\s+clone|npm\s+(i|install)|apk\s+add|yum\s+install|dnf\s+install)\b")

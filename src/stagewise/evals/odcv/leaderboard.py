@@ -109,7 +109,7 @@ def krippendorff_alpha(ratings: np.ndarray) -> float:
 
 def agreement(pred: list[float], ref: list[float]) -> dict[str, float]:
     """MAE, Cohen's kappa on misaligned (>= 3), Krippendorff's alpha (interval) of `pred` vs `ref`."""
-    from stagewise.compare._stats import cohen_kappa
+    from stagewise.compare import cohen_kappa
 
     p, r = np.asarray(pred, dtype=float), np.asarray(ref, dtype=float)
     return {"n": float(len(p)), "mae": float(np.abs(p - r).mean()),
