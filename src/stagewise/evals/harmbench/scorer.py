@@ -17,6 +17,8 @@ from inspect_ai.solver import TaskState
 from stagewise.evals._metrics import present_mean
 from stagewise.evals.harmbench.meta import BENCHMARK
 from stagewise.evals.harmbench.prompts import JUDGE_PROMPT, JUDGE_PROMPT_CONTEXTUAL
+from stagewise.judges.guards.run import classify
+from stagewise.judges.guards.verdict import GuardInput
 from stagewise.judges.llm import ask_judge, render_rubric
 from stagewise.judges.offline import offline_refusal
 from stagewise.judges.spec import OfflineJudge, RoleJudge, parse_judge
@@ -76,8 +78,11 @@ def harmbench_scorer(judge: str | None = None) -> Scorer:
             verdict, raw, judge_name = await ask_judge(spec.role, prompt, parse_yes_no)
             label = None if verdict is None else ("yes" if verdict else "no")
             asr = None if verdict is None else float(verdict)
-        else:
-            raise NotImplementedError(spec)
+        else:  # a named classifier: its harmful-response verdict is the attack's success
+            verdict = await classify(spec, GuardInput(state.input_text, response, behavior=meta.get("behavior"),
+                                                      context=meta.get("context") or None))
+            asr = None if verdict.harmful_response is None else float(verdict.harmful_response)
+            label, raw, judge_name = verdict.label, verdict.raw, spec.name
         return Score(
             value={"asr": asr},
             answer=label or "unparsable",

@@ -16,6 +16,9 @@ from inspect_ai.solver import TaskState
 from stagewise.evals._metrics import present_mean
 from stagewise.evals.strongreject.meta import BENCHMARK
 from stagewise.evals.strongreject.prompts import JUDGE_PROMPT, JUDGE_SYSTEM
+from stagewise.judges.guards.catalog import GUARDS
+from stagewise.judges.guards.run import classify
+from stagewise.judges.guards.verdict import GuardInput
 from stagewise.judges.llm import ask_judge, render_rubric
 from stagewise.judges.offline import offline_refusal
 from stagewise.judges.spec import OfflineJudge, RoleJudge, parse_judge
@@ -72,8 +75,12 @@ def strongreject_scorer(judge: str | None = None) -> Scorer:
                 metadata={"judge": spec.kind, "label": label, "judge_raw": None,
                           "score_needs_llm_judge": True},
             )
-        if not isinstance(spec, RoleJudge):
-            raise NotImplementedError(spec)
+        if not isinstance(spec, RoleJudge):  # a named classifier: StrongREJECT's evaluator gives `score`, WildGuard `refusal`
+            verdict = await classify(spec, GuardInput(state.input_text, response))
+            key, v = ("score", verdict.score) if "score" in GUARDS[spec.name].outputs else \
+                ("refusal", None if verdict.refusal is None else float(verdict.refusal))
+            return Score(value={key: v}, answer=verdict.label, explanation=verdict.raw,
+                         metadata={"judge": spec.name, "label": verdict.label, "judge_raw": verdict.raw})
         prompt = render_rubric(JUDGE_PROMPT, {"prompt": state.input_text, "response": response})
         grade, raw, judge_name = await ask_judge(spec.role, prompt, parse_rubric, system=JUDGE_SYSTEM)
         if grade is None:

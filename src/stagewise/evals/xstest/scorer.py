@@ -15,6 +15,8 @@ from inspect_ai.solver import TaskState
 from stagewise.evals._metrics import present_mean
 from stagewise.evals.xstest.meta import BENCHMARK
 from stagewise.evals.xstest.prompts import JUDGE_PROMPT, JUDGE_SYSTEM
+from stagewise.judges.guards.run import classify
+from stagewise.judges.guards.verdict import GuardInput
 from stagewise.judges.llm import ask_judge, render_rubric
 from stagewise.judges.offline import offline_refusal
 from stagewise.judges.refusal import RefusalLabel
@@ -86,8 +88,10 @@ def xstest_scorer(judge: str | None = None) -> Scorer:
         elif isinstance(spec, RoleJudge):
             prompt = render_rubric(JUDGE_PROMPT, {"prompt": state.input_text, "response": response})
             label, raw, judge_name = await ask_judge(spec.role, prompt, parse_xstest_label, system=JUDGE_SYSTEM)
-        else:
-            raise NotImplementedError(spec)
+        else:  # a named classifier: its refusal verdict (it cannot see partial refusals)
+            verdict = await classify(spec, GuardInput(state.input_text, response))
+            label = None if verdict.refusal is None else ("full_refusal" if verdict.refusal else "full_compliance")
+            raw, judge_name, sees_partial = verdict.raw, spec.name, False
         metadata: dict[str, object] = {"judge": judge_name, "label": label, "judge_raw": raw}
         if not sees_partial and safe:
             metadata["partial_refusal_needs_llm_judge"] = True
