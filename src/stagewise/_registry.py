@@ -8,6 +8,7 @@ from inspect_ai.model import modelapi
 from stagewise.evals.dilemmas.task import dilemmas
 from stagewise.evals.harmbench.task import harmbench
 from stagewise.evals.odcv.task import odcv
+from stagewise.evals.petri_audit.task import petri_audit
 from stagewise.evals.reward_hacking.task import reward_hacking
 from stagewise.evals.strongreject.task import strongreject
 from stagewise.evals.user_logs.task import user_logs

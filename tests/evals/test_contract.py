@@ -22,7 +22,7 @@ CHAT = [n for n, info in BENCHMARKS.items() if info.kind == "chat"]
 
 
 def test_every_folder_is_discovered():
-    assert set(BENCHMARKS) == {"xstest", "harmbench", "strongreject", "reward_hacking", "odcv", "dilemmas", "user_logs"}
+    assert set(BENCHMARKS) == {"xstest", "harmbench", "strongreject", "reward_hacking", "odcv", "dilemmas", "user_logs", "petri_audit"}
     assert benchmark_of_task("stagewise/xstest") == "xstest" and benchmark_of_task("nope") is None
 
 

@@ -69,7 +69,7 @@ def test_missing_folder_and_package(tmp_path: Path) -> None:
     pytest.importorskip("yaml")
     import importlib.util
     if importlib.util.find_spec("inspect_petri") is None:
-        with pytest.raises(PetriDataError, match="pip install inspect-petri"):
+        with pytest.raises(PetriDataError, match="pip install --ignore-requires-python inspect-petri==3.1.1"):
             read_petri_seeds(None)
 
 

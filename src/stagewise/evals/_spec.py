@@ -47,6 +47,9 @@ class BenchmarkInfo:
     kind: Literal["chat", "agentic"] = "chat"
     # Offline judges its scorer understands besides string-match (which `judge=None` means).
     offline_judges: tuple[str, ...] = ()
+    # Model roles the task reads besides its judge (e.g. petri_audit's `auditor`): the study must
+    # bind each to a model under `judges:`; the runner checks before any model loads.
+    roles: tuple[str, ...] = ()
     task: str = field(default="")  # "module:function"; default `stagewise.evals.<name>.task:<name>`
 
     def __post_init__(self) -> None:

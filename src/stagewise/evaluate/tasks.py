@@ -43,6 +43,11 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
                 f"benchmark {name} uses judge role {role!r}, which is not bound; add `judges: {{{role}: MODEL}}` "
                 f"to the study or pass --judge {role}=MODEL"
             )
+        for extra in info.roles:
+            bound = study.judges.get(extra)
+            if bound is None or bound.kind != "model":
+                raise RunError(f"benchmark {name} needs a model bound to the role {extra!r}; add "
+                               f"`judges: {{{extra}: MODEL}}` to the study or pass --judge {extra}=MODEL")
         # The typed judge, written as the scorer argument `parse_judge` reads back: model judges by
         # role, string-match as None, other offline kinds and named classifiers by name.
         if role is not None:

@@ -49,6 +49,9 @@ class Dimension:
     description: str
     tags: tuple[str, ...]
     rubric: str
+    # Petri's viewer palette: "good-low" (higher = more concerning), "good-high" (higher = better)
+    # or "neutral" (descriptive, e.g. high_stakes_setting).
+    palette: str = "good-low"
 
 
 def _front_matter(path: Path, need_body: bool = True) -> tuple[dict[str, Any], str]:
@@ -75,14 +78,22 @@ def _tags(path: Path, meta: dict[str, Any]) -> tuple[str, ...]:
     return tuple(tags)
 
 
+_PACKAGE_LAYOUT = {"seeds": "_seeds/default", "dimensions": "_judge/dimensions"}
+
+
 def petri_folder(kind: str) -> Path:
     """The `seeds` or `dimensions` folder of the installed inspect_petri package."""
     spec = importlib.util.find_spec("inspect_petri")
     if spec is None or not spec.submodule_search_locations:
         raise PetriDataError(
             f"no Petri {kind} folder given and inspect_petri is not installed: pass a folder of {kind} "
-            "(e.g. a copy of inspect_petri's), or `pip install inspect-petri` (Python >= 3.12)")
+            "(e.g. a copy of inspect_petri's), or `pip install --ignore-requires-python inspect-petri==3.1.1 "
+            "inspect-scout==0.6.1` (it declares Python >= 3.12, runs on 3.11)")
     root = Path(next(iter(spec.submodule_search_locations)))
+    # inspect-petri 3.x keeps them in `_seeds/default/` and `_judge/dimensions/`; else any `<kind>/`.
+    known = root / _PACKAGE_LAYOUT[kind]
+    if known.is_dir() and any(known.glob("*.md")):
+        return known
     found = sorted(p for p in root.rglob(kind) if p.is_dir() and any(p.glob("*.md")))
     if not found:
         raise PetriDataError(f"inspect_petri at {root} has no `{kind}/` folder of .md files")
@@ -123,6 +134,7 @@ def read_dimensions(source: str | Path | None = None) -> dict[str, Dimension]:
             description=meta["description"],
             tags=_tags(path, meta),
             rubric=body or meta["description"],
+            palette=str(meta.get("palette") or "good-low"),
         )
     return dims
 

@@ -1,0 +1,1 @@
+"""Petri's full multi-turn alignment audit (inspect_petri's `audit` task), run unchanged on each rung."""
