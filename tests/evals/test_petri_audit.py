@@ -1,7 +1,7 @@
 """petri_audit: Petri's own multi-turn audit through the battery.
 
-Without inspect_petri: one error line saying what to install. With it (scripts/setup.sh installs
-it; see the benchmark README for the Python 3.11 caveat): the real audit task runs with scripted
+Without inspect_petri: one error line saying what to install. With it (scripts/setup-petri.sh installs
+it into .venv-petri, where .ci/run runs this file; see the benchmark README for the Python 3.11 caveat): the real audit task runs with scripted
 auditor and judge models (`petri_script`) that drive Petri's real tools and answer its real judge
 schema, through `stagewise run`, and the judge's dimension scores reach results and compare.
 """
@@ -27,7 +27,7 @@ from stagewise.evaluate.study import load_study
 
 from . import petri_script  # noqa: F401  (registers the `petri_script/...` models)
 
-needs_petri = pytest.mark.skipif(not petri_task.available(), reason="inspect_petri not installed (scripts/setup.sh)")
+needs_petri = pytest.mark.skipif(not petri_task.available(), reason="inspect_petri not installed (bash scripts/setup-petri.sh)")
 INFO = BENCHMARKS["petri_audit"]
 
 

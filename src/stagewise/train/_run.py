@@ -58,14 +58,13 @@ def prepare(cfg: TrainConfig, kind: RowKind, assistant_only_loss: bool, max_leng
         )
     from transformers import AutoTokenizer
 
-    from stagewise.checkpoints import content_hash, load_chat_template, materialize, packaged_template
-    from stagewise.evaluate.study import PackagedSource
+    from stagewise.checkpoints import content_hash, load_chat_template, materialize
 
     base_path = materialize(cfg.base)
     tokenizer = AutoTokenizer.from_pretrained(str(base_path))
     name = cfg.chat_template
-    if name is None and isinstance(cfg.base, PackagedSource):
-        name = packaged_template(cfg.base.name)
+    if name is None:
+        name = cfg.base.chat_template()
     template = load_chat_template(name) if name else tokenizer.chat_template
     if not template:
         raise TrainError(f"base {base_path} has no chat template; set chat_template: gemma, chatml or a .jinja path")

@@ -28,11 +28,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from stagewise.evaluate.study import GGUFSource, HFSource, HubSource, PackagedSource, apply_override, parse_source
+from stagewise.checkpoints.sources import WEIGHTS_SOURCES, WeightsSource, parse_source
+from stagewise.evaluate.study import apply_override
 from stagewise.train.errors import TrainError
 
 StageName = Literal["sft", "dpo"]
-WeightsSource = HFSource | HubSource | GGUFSource | PackagedSource
 
 
 class _Strict(BaseModel):
@@ -143,8 +143,10 @@ class TrainConfig(_Strict):
     @classmethod
     def _short(cls, v: Any) -> Any:
         out = parse_source(v)
-        if isinstance(out, dict) and out.get("kind") not in ("hf", "hub", "gguf", "packaged"):
-            raise ValueError("base must be local weights: hf:PATH, hub:ORG/NAME[@REV], gguf:PATH or packaged:NAME")
+        kinds = {t.model_fields["kind"].default for t in WEIGHTS_SOURCES}
+        if isinstance(out, dict) and out.get("kind") not in kinds:
+            forms = [t.FORM for t in WEIGHTS_SOURCES]
+            raise ValueError(f"base must be local weights: {', '.join(forms[:-1])} or {forms[-1]}")
         return out
 
     @field_validator("trl")
@@ -198,9 +200,7 @@ def _resolve_paths(cfg: TrainConfig, root: Path) -> TrainConfig:
         fixed = Path(os.path.normpath(root / p))
         return str(fixed) if isinstance(p, str) else fixed
 
-    base = cfg.base
-    if isinstance(base, (HFSource, GGUFSource)):
-        base = base.model_copy(update={"path": fix(base.path)})
+    base = cfg.base.with_paths(fix)
     sources = [s.model_copy(update={"path": fix(s.path)}) for s in cfg.mixture.sources]
     swap = cfg.mixture.teacher_swap
     if swap is not None and swap.responses is not None:

@@ -114,7 +114,7 @@ def _from_model(swap: TeacherSwap, prompts: list[list[dict[str, str]]]) -> tuple
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from stagewise.checkpoints import content_hash, load_chat_template, materialize
-    from stagewise.evaluate.study import Source, parse_source
+    from stagewise.checkpoints.sources import Source, parse_source
 
     source: Any = TypeAdapter(Source).validate_python(parse_source(swap.model))
     path = materialize(source)

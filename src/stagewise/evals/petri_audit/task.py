@@ -22,7 +22,7 @@ from stagewise.evals.petri_audit.meta import BENCHMARK
 
 INSTALL = ("petri_audit needs inspect_petri: run `pip install --ignore-requires-python inspect-petri==3.1.1 "
            "inspect-scout==0.6.1` (its metadata asks for Python >= 3.12; it runs on 3.11, see "
-           "src/stagewise/evals/petri_audit/README.md), or `bash scripts/setup.sh`")
+           "src/stagewise/evals/petri_audit/README.md), or `bash scripts/setup-petri.sh` (a venv, .venv-petri, beside the main environment)")
 
 TargetTools = Literal["synthetic", "fixed", "none"]
 
