@@ -104,7 +104,14 @@ class Rung(_Strict):
     def _short(cls, v: Any) -> Any:
         return parse_source(v)
 
-    @model_validator(m# Sources a named classifier's weights can come from (it needs raw prompts and, for some, logits).
+    @model_validator(mode="after")
+    def _not_judge_only(self) -> "Rung":
+        if not self.source.is_model:
+            raise ValueError(f"'{self.source.kind}' is a judge, not a model: rungs need a model source")
+        return self
+
+
+# Sources a named classifier's weights can come from (it needs raw prompts and, for some, logits).
 _CLASSIFIER_SOURCES = ("hub", "hf", "gguf", "packaged", "openai")
 
 
@@ -174,15 +181,6 @@ def _judge_value(v: Any) -> Any:
         if name.strip() in GUARDS:
             return {"classifier": name.strip(), "source": weights.strip() or None} if sep else {"classifier": v}
     return {"source": v}
-
-
-late: str | None = None
-    model_args: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("source", mode="before")
-    @classmethod
-    def _short(cls, v: Any) -> Any:
-        return parse_source(v)
 
 
 class Generation(_Strict):
