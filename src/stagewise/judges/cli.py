@@ -166,7 +166,7 @@ def _print(results: list[Agreement]) -> None:
     for col, right in (("judge", False), ("model", False), ("n", True), ("kappa", True), ("95% CI", True),
                        ("bin k", True), ("rec C", True), ("rec R", True), ("rec P", True)):
         table.add_column(col, justify="right" if right else "left", no_wrap=True, overflow="ellipsis",
-                         max_width=12 if col == "model" else None)
+                         max_width={"model": 12, "judge": 22}.get(col))  # full names are in the JSON
     for r in results:
         n = f"{r.n}" + (f"+{r.n_unscored}?" if r.n_unscored else "")
         table.add_row(r.judge, r.model, n, _fmt(r.kappa), _ci(r.kappa_ci), _fmt(r.binary_kappa),
