@@ -28,6 +28,7 @@ EXAMPLES = {
     "vllm": "vllm:org/model",
     "string-match": "string-match",
     "classifier": "classifier",
+    "refusal-model": "refusal-model",
     "inspect": "openai/gpt-4o-mini",
 }
 KINDS = [t.model_fields["kind"].default for t in sources.SOURCE_TYPES]

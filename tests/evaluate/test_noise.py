@@ -64,3 +64,48 @@ def test_greedy_noise_epochs_are_refused() -> None:
     with pytest.raises(StudyError, match="use 0 .off. or at least 2"):
         study_from_dict(_study(noise_epochs=1, generation={"temperature": 0.7}))
     assert study_from_dict(_study(noise_epochs=2, generation={"temperature": 0.7})).noise_epochs == 2
+
+
+def test_the_ray_prefill_plans_the_production_rungs_noise_epochs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the Ray prefill hands its actors, without starting Ray (the real Ray run is
+    # test_runner_ray.py, marked slow): the production rung's plans carry `noise_epochs`, the
+    # others the study's epochs, exactly as `rung_plans` gives the plain runner.
+    from types import SimpleNamespace
+
+    from stagewise.checkpoints import ResolvedModel
+    from stagewise.evaluate import runner_ray
+    from stagewise.evaluate.tasks import plan_tasks, rung_plans
+
+    handed: list[tuple[str, list, list]] = []
+
+    class Dataset:
+        def __init__(self, items: list) -> None:
+            self.items = items
+
+        def map_batches(self, fn, fn_constructor_args, **kwargs):  # noqa: ANN001, ANN003, ANN201
+            study, plans, model = fn_constructor_args[:3]
+            handed.append((model.model, plans, self.items))
+            return self
+
+        def iter_rows(self):  # noqa: ANN201
+            return iter([])
+
+    ray = SimpleNamespace(data=SimpleNamespace(from_items=lambda items, override_num_blocks: Dataset(items),
+                                               ActorPoolStrategy=lambda size: None),
+                          cluster_resources=lambda: {"CPU": 2})
+    monkeypatch.setattr(runner_ray, "_init", lambda opts: ray)
+    study = study_from_dict({
+        "name": "n", "output_dir": str(tmp_path / "out"), "data_dir": str(DEMO_DATA),
+        "ladder": [{"name": "sft", "stage": "sft", "source": "packaged:smollm2-135m-instruct"},
+                   {"name": "prod", "stage": "production", "source": "packaged:smollm2-135m-instruct"}],
+        "benchmarks": {"xstest": {"limit": 4}}, "noise_epochs": 3, "generation": {"temperature": 1.0},
+    })
+    plans = plan_tasks(study)
+    resolved = {r.name: ResolvedModel(model=f"stagewise/{r.name}", content_id=r.name, local_path=tmp_path)
+                for r in study.ladder}
+    runner_ray.prefill_on_ray(study, plans, list(study.ladder), resolved, {}, runner_ray.RayOptions(address="local"))
+    assert [(m, [p.epochs for p in ps]) for m, ps, _ in handed] == [("stagewise/sft", [1]), ("stagewise/prod", [3])]
+    assert [ps for _, ps, _ in handed] == [rung_plans(study, r, plans) for r in study.ladder]
+    # The chunks' resume markers differ between the rungs' epoch counts (a changed count redoes them).
+    markers = [c["marker"] for _, _, items in handed for c in items]
+    assert len(markers) == len(set(markers)) == 2

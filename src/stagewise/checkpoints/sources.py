@@ -26,6 +26,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from stagewise._extras import require
 from stagewise.checkpoints import _resolve
 from stagewise.checkpoints._resolve import ResolvedModel
 from stagewise.errors import CheckpointError
@@ -85,6 +86,8 @@ class _Weights(SourceBase):
 
     def resolve(self, *, name: str, chat_template: str | None = None, model_args: dict[str, Any] | None = None,
                 check: bool = True) -> ResolvedModel:
+        # Before any conversion or load: without torch & co. this is one line naming the extra.
+        require("local", f"{name} (local weights from a {self.kind}: source)")
         return _resolve.resolve_weights(self.materialize(), name=name, template=chat_template or self.chat_template(),
                                         model_args=model_args)
 
@@ -276,6 +279,16 @@ class ClassifierSource(_OfflineJudge):
         return "classifier"
 
 
+class RefusalModelSource(_OfflineJudge):
+    """The offline 3-class refusal model judge (judges only; docs/judges.md)."""
+
+    FORM: ClassVar[str] = "refusal-model"
+    kind: Literal["refusal-model"] = "refusal-model"
+
+    def task_judge(self) -> str | None:
+        return "refusal-model"
+
+
 class InspectSource(SourceBase):
     """Any Inspect model string, e.g. `openai/gpt-4o-mini` or `anthropic/claude-...`."""
 
@@ -296,7 +309,7 @@ class InspectSource(SourceBase):
 # Every kind, in the order one-line forms are tried (the Inspect model string, the catch-all, last).
 SOURCE_TYPES: tuple[type[SourceBase], ...] = (
     HFSource, HubSource, GGUFSource, PackagedSource, OpenAISource, VLLMSource, StringMatchSource, ClassifierSource,
-    InspectSource,
+    RefusalModelSource, InspectSource,
 )
 OFFLINE_JUDGE_SOURCES = tuple(t for t in SOURCE_TYPES if t.USE == "offline-judge")
 WEIGHTS_SOURCES = tuple(t for t in SOURCE_TYPES if t.USE == "weights")
@@ -322,6 +335,6 @@ def parse_source(value: Any) -> Any:
 
 __all__ = [
     "OFFLINE_JUDGE_SOURCES", "PACKAGED_MODELS", "SOURCE_FORMS", "SOURCE_TYPES", "WEIGHTS_SOURCES", "ClassifierSource",
-    "GGUFSource", "HFSource", "HubSource", "InspectSource", "OpenAISource", "PackagedSource", "Source", "SourceBase",
-    "StringMatchSource", "VLLMSource", "WeightsSource", "parse_source",
+    "GGUFSource", "HFSource", "HubSource", "InspectSource", "OpenAISource", "PackagedSource", "RefusalModelSource", "Source",
+    "SourceBase", "StringMatchSource", "VLLMSource", "WeightsSource", "parse_source",
 ]

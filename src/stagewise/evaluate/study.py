@@ -38,6 +38,7 @@ from stagewise.checkpoints.sources import (  # noqa: F401 (the source kinds, re-
     InspectSource,
     OpenAISource,
     PackagedSource,
+    RefusalModelSource,
     Source,
     StringMatchSource,
     VLLMSource,

@@ -86,9 +86,15 @@ def _embed_text(response: str, prompt: str | None, input: Input) -> str:
 
 def features(responses: Sequence[str], prompts: Sequence[str | None] | None = None,
              input: Input = "response") -> "np.ndarray":
-    """Per response: embedding of its opening, embedding of the (prompt+)response, string-match flags."""
+    """Per response: embedding of its opening, embedding of the (prompt+)response, string-match flags.
+
+    Every feature reads `neutralise(response)`: text addressed to the grader cannot move it.
+    """
     import numpy as np
 
+    from stagewise.judges.neutralise import neutralise
+
+    responses = [neutralise(r) for r in responses]
     prompts = list(prompts) if prompts is not None else [None] * len(responses)
     if len(prompts) != len(responses):
         raise ValueError(f"{len(responses)} responses but {len(prompts)} prompts")

@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True, metavar="{validate,train}")
     v = sub.add_parser("validate", help="accuracy, Cohen's kappa and confusion matrix of each judge vs human labels")
     v.add_argument("--judge", action="append", metavar="JUDGE",
-                   help="an offline judge (string-match, classifier), a named classifier NAME[=SOURCE] "
+                   help="an offline judge (string-match, classifier, refusal-model), a named classifier NAME[=SOURCE] "
                         "(e.g. wildguard), or ROLE=SOURCE with any study source string (repeatable; added to "
                         "the study's judges with --study; default: string-match and classifier)")
     v.add_argument("--data", type=Path, help=f"folder (or file) of XSTest {COMPLETIONS_GLOB} "

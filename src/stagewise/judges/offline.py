@@ -10,9 +10,10 @@ import importlib
 from typing import Callable
 
 from stagewise.judges.refusal import RefusalLabel
-from stagewise.judges.spec import OFFLINE_KINDS, JudgeSpecError, OfflineJudge, parse_judge
+from stagewise.judges.spec import DEFAULT_OFFLINE, OFFLINE_KINDS, JudgeSpecError, OfflineJudge, parse_judge
 
 OFFLINE_JUDGES = tuple(OFFLINE_KINDS)
+DEFAULT_OFFLINE_JUDGE = DEFAULT_OFFLINE  # what `judge: None` means for the refusal benchmarks
 
 
 def offline_judge(judge: str | None) -> str | None:

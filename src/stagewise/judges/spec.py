@@ -56,6 +56,10 @@ OFFLINE_KINDS: dict[str, OfflineKind] = {k.name: k for k in (
                 "MiniLM embeddings + logistic regression (docs/judges.md)",
                 batch="stagewise.judges.classifier:classify_refusal",
                 fit_predict="stagewise.judges.classifier:fit_predict"),
+    OfflineKind("refusal-model", "stagewise.judges.refusal_model:refusal_model_label", True,
+                "structural per-sentence features + MiniLM opening embedding, 3 classes (docs/judges.md)",
+                batch="stagewise.judges.refusal_model:classify",
+                fit_predict="stagewise.judges.refusal_model:fit_predict"),
 )}
 
 DEFAULT_OFFLINE = "string-match"  # what `judge=None` means
