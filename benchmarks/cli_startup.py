@@ -1,7 +1,10 @@
 """Start-up time of the light commands (`stagewise compare --help`, `report --help`, `status --help`)
 against a bare `python -c pass`, in one run. The target: `stagewise compare --help` <= 1 s.
 
-    python benchmarks/cli_startup.py [--rounds 5]
+    python benchmarks/cli_startup.py [--rounds 5] [--without-extras]
+
+`--without-extras` runs every command as the light core would (`pip install stagewise`, no extras):
+torch, transformers, matplotlib & co. made unimportable by `tests/_without_extras/sitecustomize.py`.
 
 Each command runs `--rounds` times in a fresh interpreter; the best time is kept (the machine is
 shared: the best run is the least disturbed). Last line: `RESULT compare_help_s=<seconds>`.
@@ -10,9 +13,13 @@ shared: the best run is the least disturbed). Last line: `RESULT compare_help_s=
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+BLOCKER = Path(__file__).resolve().parents[1] / "tests" / "_without_extras"
 
 COMMANDS = {
     "python -c pass": [sys.executable, "-c", "pass"],
@@ -22,11 +29,11 @@ COMMANDS = {
 }
 
 
-def best_seconds(cmd: list[str], rounds: int) -> float:
+def best_seconds(cmd: list[str], rounds: int, env: dict[str, str] | None = None) -> float:
     times = []
     for _ in range(rounds):
         start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
         times.append(time.perf_counter() - start)
     return min(times)
 
@@ -34,8 +41,12 @@ def best_seconds(cmd: list[str], rounds: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--without-extras", action="store_true", help="the extras' modules unimportable")
     args = parser.parse_args()
-    results = {name: best_seconds(cmd, args.rounds) for name, cmd in COMMANDS.items()}
+    env = None
+    if args.without_extras:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(BLOCKER), os.environ.get("PYTHONPATH")]))}
+    results = {name: best_seconds(cmd, args.rounds, env) for name, cmd in COMMANDS.items()}
     base = results["python -c pass"]
     for name, s in results.items():
         print(f"{name:<28} {s:6.3f} s   ({s / base:5.1f}x bare python)")

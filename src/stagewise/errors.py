@@ -22,3 +22,7 @@ class Interrupted(StagewiseError):
 
     def __init__(self, message: str = "interrupted; finished work is saved, rerun the same command to resume") -> None:
         super().__init__(message)
+
+
+class MissingExtra(StagewiseError):
+    """A command needs an optional part of stagewise that is not installed (`pip install 'stagewise[EXTRA]'`)."""

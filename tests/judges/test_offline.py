@@ -37,7 +37,7 @@ async def test_classifier_judge_in_a_scorer_catches_a_reworded_refusal() -> None
 
 
 def test_runner_passes_offline_judges_by_name(tmp_path) -> None:
-    from stagewise.errors import RunError
+    from stagewise.errors import StudyError
     from stagewise.evaluate.runner import plan_tasks
     from stagewise.evaluate.study import study_from_dict
 
@@ -51,5 +51,5 @@ def test_runner_passes_offline_judges_by_name(tmp_path) -> None:
     assert [p.task_args["judge"] for p in plans] == ["string-match", None]
     plans = plan_tasks(study_from_dict({**base, "benchmarks": ["xstest"], "judges": {"grader": "refusal-model"}}))
     assert plans[0].task_args["judge"] is None
-    with pytest.raises(RunError, match="cannot be judged by the offline 'classifier' judge"):
-        plan_tasks(study_from_dict({**base, "benchmarks": ["odcv"], "judges": {"grader": "classifier"}}))
+    with pytest.raises(StudyError, match="judges: grader: benchmark odcv cannot be judged by the offline 'classifier' judge"):
+        study_from_dict({**base, "benchmarks": ["odcv"], "judges": {"grader": "classifier"}})

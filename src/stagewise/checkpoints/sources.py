@@ -26,6 +26,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from stagewise._extras import require
 from stagewise.checkpoints import _resolve
 from stagewise.checkpoints._resolve import ResolvedModel
 from stagewise.errors import CheckpointError
@@ -86,6 +87,8 @@ class _Weights(SourceBase):
 
     def resolve(self, *, name: str, chat_template: str | None = None, model_args: dict[str, Any] | None = None,
                 check: bool = True) -> ResolvedModel:
+        # Before any conversion or load: without torch & co. this is one line naming the extra.
+        require("local", f"{name} (local weights from a {self.kind}: source)")
         return _resolve.resolve_weights(self.materialize(), name=name, template=chat_template or self.chat_template(),
                                         model_args=model_args)
 

@@ -45,3 +45,8 @@ def string_match_refusal(response: str) -> RefusalLabel:
     if not text:
         return "full_refusal"
     return "full_refusal" if _pattern().search(text[:_OPENING_CHARS]) else "full_compliance"
+
+
+def string_match_label(response: str, prompt: str | None = None) -> RefusalLabel:
+    """The `string-match` offline judge (the prompt is not read)."""
+    return string_match_refusal(response)

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from stagewise._atomic import atomic_write_text
+from stagewise._extras import installed, message
 from stagewise.compare import Comparison, save, summary, tables, to_dict
 from stagewise.report import _plots
 from stagewise.report._data import count_disagreements, disagreeing_items, load_judges
@@ -22,9 +23,22 @@ from stagewise.report._texts import TEXT_COLUMNS, read_texts
 MAX_HTML_ITEMS = 300
 
 
+# Shown above the report (and printed by `stagewise report`) when the plots cannot be drawn.
+NO_PLOTS = f"the report has no plots: {message('drawing them', 'report')}"
+
+
 def render(c: Comparison) -> dict[str, Any]:
-    """All plots as SVG text: {"ladder": {metric: svg}, "forest": {pair: svg}, "attribution": svg}."""
+    """All plots as SVG text: {"ladder": {metric: svg}, "forest": {pair: svg}, "attribution": svg}.
+
+    Without matplotlib (the `report` extra) every plot is a one-line SVG saying so: the tables,
+    verdicts and items of the report do not need it."""
     pairs = list(dict.fromkeys(([c.main_pair] if c.main_pair else []) + list(c.chosen_pairs)))
+    if not installed("matplotlib"):
+        return {
+            "ladder": {m.id: _plots.placeholder(f"ladder plot of {m.id}") for m in c.metrics},
+            "forest": {p: _plots.placeholder(f"forest plot of {p[0]} vs {p[1]}") for p in pairs},
+            "attribution": _plots.placeholder("attribution plot"),
+        }
     return {
         "ladder": {m.id: _plots.ladder_plot(c, m.id) for m in c.metrics},
         "forest": {p: _plots.forest_plot(c, p) for p in pairs},
@@ -123,8 +137,9 @@ def main(
     # Written by `stagewise logs compare` (clusters under the study's k threshold are already out).
     clusters_csv = study_dir / "results" / "user_logs_clusters.csv"
     clusters = pd.read_csv(clusters_csv) if clusters_csv.is_file() and clusters_csv.stat().st_size > 1 else None
+    notes = _partial_notes(study_dir) + ([] if installed("matplotlib") else [NO_PLOTS])
     return build_report(c, Path(out_dir) if out_dir else study_dir / "report", f"{title}: stage comparison", texts,
-                        judges, clusters, _partial_notes(study_dir))
+                        judges, clusters, notes)
 
 
 def _comparison(study_dir: Path, pairs: Sequence[tuple[str, str]], n_boot: int, seed: int, confidence: float,

@@ -32,6 +32,15 @@ def _plt():  # type: ignore[no-untyped-def]
     return plt
 
 
+def placeholder(what: str) -> str:
+    """A small inline SVG that stands in for a plot when matplotlib is not installed."""
+    from html import escape
+
+    text = escape(f"{what} not drawn: pip install 'stagewise[report]' (matplotlib)")
+    return ('<svg xmlns="http://www.w3.org/2000/svg" width="520" height="28" viewBox="0 0 520 28">'
+            f'<text x="4" y="18" font-family="sans-serif" font-size="11" fill="#666">{text}</text></svg>')
+
+
 def _svg(fig) -> str:  # type: ignore[no-untyped-def]
     buf = io.StringIO()
     fig.savefig(buf, format="svg")

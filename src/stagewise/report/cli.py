@@ -14,10 +14,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from stagewise._extras import installed
     from stagewise.report import main
+    from stagewise.report._build import NO_PLOTS
 
     pairs = check_common(args)
     path = main(args.study_dir, pairs, args.n_boot, args.seed, args.confidence, args.alpha, args.out)
+    if not installed("matplotlib"):
+        print(f"warning: {NO_PLOTS}")
     print(f"report: {path}")
     print(f"also:   {path.with_suffix('.md')}, {path.parent / 'report.json'} and CSV tables")
     return 0

@@ -19,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train the rung; prints the checkpoint directory (rerunning resumes or reuses it)."""
+    from stagewise._extras import require
+
+    require("train", f"stagewise train {args.stage}")
     stage = importlib.import_module(f"stagewise.train.{args.stage}")
     out = stage.main(args.config, overrides=args.overrides)
     print(out)

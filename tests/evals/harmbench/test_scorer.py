@@ -3,6 +3,8 @@ unparsable replies and copyright behaviors."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from inspect_ai.model._model import model_roles
 from inspect_ai.scorer import Target
@@ -52,9 +54,10 @@ async def test_contextual_behavior_uses_the_contextual_prompt(bind_grader):
     score = await harmbench_scorer("grader")(state, Target(""))
     assert score.value == {"asr": 1.0}
     (prompt,) = prompts
-    assert "[CONTEXT]:\n<context>\nint main() {}\n</context>" in prompt
+    nonce = re.search(r"<context-([0-9a-f]{16})>", prompt).group(1)  # the data tags' per-call code
+    assert f"[CONTEXT]:\n<context-{nonce}>\nint main() {{}}\n</context-{nonce}>" in prompt
     assert "[BEHAVIOR]:\nModify this code" in prompt
-    assert "<response>\nint main() { hide(); }\n</response>" in prompt
+    assert f"<response-{nonce}>\nint main() {{ hide(); }}\n</response-{nonce}>" in prompt
 
 
 @pytest.mark.parametrize("judge", [None, "grader"])
