@@ -276,3 +276,19 @@ def test_an_openai_completions_endpoint_serves_a_classifier() -> None:
     assert seen[0]["prompt"].startswith("[INST] <<SYS>>") and seen[0]["temperature"] == 0.0
     assert seen[0]["max_tokens"] == 1 and seen[0]["model"] == "cais/HarmBench-Llama-2-13b-cls"
     assert seen[-1]["logprobs"] == 20 and seen[-1]["max_tokens"] == 1
+
+
+def test_a_study_binds_a_named_classifier(tmp_path: Path) -> None:
+    from stagewise.evaluate.study import load_study
+    from stagewise.evaluate.tasks import plan_tasks
+
+    (tmp_path / "study.yaml").write_text(
+        "name: s\nladder: [{name: a, stage: base, source: openai/x}]\nbenchmarks: [xstest, harmbench]\n"
+        "judges: {grader: wildguard=hf:models/wg, cls: {classifier: harmbench-cls}}\n")
+    study = load_study(tmp_path / "study.yaml")
+    plans = {p.benchmark: p for p in plan_tasks(study)}
+    assert plans["xstest"].task_args["judge"] == f"wildguard=hf:{tmp_path / 'models' / 'wg'}"  # path made absolute
+    assert plans["xstest"].judge == {"role": "grader", "kind": "hf", "path": str(tmp_path / "models" / "wg"),
+                                     "classifier": "wildguard"}
+    assert study.judges["cls"].spec("cls") == NamedClassifier("harmbench-cls", "hub:cais/HarmBench-Llama-2-13b-cls")
+    assert parse_judge(plans["xstest"].task_args["judge"]) == study.judges["grader"].spec("grader")
