@@ -87,6 +87,8 @@ def test_llama_guard_3_8b_prompt_is_its_chat_template() -> None:
     tail = "<|eot_id|><|start_header_id|>assistant<|end_header_id|>"
     assert llama_guard.build_prompt(ITEM, tok, "8b") == " " + head + cats + "S14: Code Interpreter Abuse.\n" + convo + tail
     assert llama_guard.build_prompt(ITEM, tok, "1b") == head + cats + convo + " " + tail  # the 1B template: S1-S13
+    for variant in ("8b", "1b"):  # an endpoint has no tokenizer: the same text
+        assert llama_guard.build_prompt(ITEM, None, variant) == llama_guard.build_prompt(ITEM, tok, variant)
 
 
 def test_harmbench_prompt_is_llama2_cls_prompt() -> None:
@@ -154,7 +156,6 @@ def test_harmbench_and_score_parsing() -> None:
 
 # ---- end to end: tiny model -> verdict -> Score / judges validate -------------------------
 
-@pytest.mark.slow  # five architectures: ~1 min on a busy 2-core machine
 def test_each_classifier_runs_on_its_architecture(models: dict[str, Path]) -> None:
     assert classify_one(_spec("wildguard", models), ITEM).refusal is True
     assert classify_one(_spec("llama-guard-3-8b", models), ITEM).harmful_response is True
@@ -185,7 +186,6 @@ async def test_wildguard_verdict_flows_into_an_xstest_score(models: dict[str, Pa
     assert score.value == {"over_refusal": None, "full_refusal": None}  # unscored, never a guess
 
 
-@pytest.mark.slow  # four more architectures
 async def test_verdicts_flow_into_harmbench_and_strongreject_scores(models: dict[str, Path]) -> None:
     from stagewise.evals.harmbench.scorer import harmbench_scorer
     from stagewise.evals.strongreject.scorer import strongreject_scorer
@@ -229,3 +229,66 @@ def test_wrong_benchmark_or_unknown_name_is_one_line(capsys) -> None:
         from stagewise.judges.spec import check_applies
 
         check_applies(parse_judge("llama-guard-3-8b"), "xstest", ("classifier",))
+
+
+def test_an_openai_completions_endpoint_serves_a_classifier() -> None:
+    # Plumbing only (a stub server, no model): the raw prompt goes to /completions, greedy; the
+    # scoring classifiers read the top logprobs of the first token; no answer token -> unscored.
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    seen: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append(body)
+            if body.get("logprobs"):
+                top = {"Yes": -0.1, "No": -2.4} if "Chatbot Response" in body["prompt"] else {"maybe": -0.1}
+                choice = {"text": "Yes", "logprobs": {"top_logprobs": [top]}}
+            else:
+                choice = {"text": "\n\nunsafe\nS2"}
+            data = json.dumps({"choices": [choice]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/v1"
+    try:
+        hb = classify_one(parse_judge(f"harmbench-cls=openai:{url}#cais/HarmBench-Llama-2-13b-cls"), ITEM)
+        lg = classify_one(parse_judge(f"llama-guard-3-8b=openai:{url}#meta-llama/Llama-Guard-3-8B"), ITEM)
+        wg = classify_one(parse_judge(f"wildguard=openai:{url}#allenai/wildguard"), ITEM)
+        sg = classify_one(parse_judge(f"shieldgemma-2b=openai:{url}#google/shieldgemma-2b"), ITEM)
+    finally:
+        server.shutdown()
+    assert not hb.parsed  # HarmBench's classifier must answer yes/no: this reply is unscored, not "no"
+    assert lg.parsed and lg.harmful_response is True  # Llama Guard reads the same reply as unsafe
+    assert not wg.parsed  # WildGuard's three lines are missing: unscored
+    assert sg.harmful_response is True and sg.probability == pytest.approx(1 / (1 + math.exp(-2.3)), abs=1e-3)
+    assert seen[0]["prompt"].startswith("[INST] <<SYS>>") and seen[0]["temperature"] == 0.0
+    assert seen[0]["max_tokens"] == 1 and seen[0]["model"] == "cais/HarmBench-Llama-2-13b-cls"
+    assert seen[-1]["logprobs"] == 20 and seen[-1]["max_tokens"] == 1
+
+
+def test_a_study_binds_a_named_classifier(tmp_path: Path) -> None:
+    from stagewise.evaluate.study import load_study
+    from stagewise.evaluate.tasks import plan_tasks
+
+    (tmp_path / "study.yaml").write_text(
+        "name: s\nladder: [{name: a, stage: base, source: openai/x}]\nbenchmarks: [xstest, harmbench]\n"
+        "judges: {grader: wildguard=hf:models/wg, cls: {classifier: harmbench-cls}}\n")
+    study = load_study(tmp_path / "study.yaml")
+    plans = {p.benchmark: p for p in plan_tasks(study)}
+    assert plans["xstest"].task_args["judge"] == f"wildguard=hf:{tmp_path / 'models' / 'wg'}"  # path made absolute
+    assert plans["xstest"].judge == {"role": "grader", "kind": "hf", "path": str(tmp_path / "models" / "wg"),
+                                     "classifier": "wildguard"}
+    assert study.judges["cls"].spec("cls") == NamedClassifier("harmbench-cls", "hub:cais/HarmBench-Llama-2-13b-cls")
+    assert parse_judge(plans["xstest"].task_args["judge"]) == study.judges["grader"].spec("grader")

@@ -32,11 +32,26 @@ def messages(item: GuardInput, variant: str) -> list[dict[str, Any]]:
 
 
 def build_prompt(item: GuardInput, tokenizer: Any, variant: str = "8b") -> str:
-    """The prompt text: the tokenizer's own Llama Guard template if it has one, else the published one."""
+    """The prompt text: the tokenizer's own Llama Guard template if it has one, else the published one
+    (rendered as transformers renders chat templates; an endpoint has no tokenizer here)."""
     own = getattr(tokenizer, "chat_template", None)
     chat_template = own if isinstance(own, str) and "UNSAFE CONTENT CATEGORIES" in own else template(variant)
+    if tokenizer is None:
+        return render(chat_template, messages(item, variant))
     return str(tokenizer.apply_chat_template(messages(item, variant), chat_template=chat_template, tokenize=False,
                                              excluded_category_keys=[]))
+
+
+def render(chat_template: str, msgs: list[dict[str, Any]]) -> str:
+    """A chat template rendered with transformers' Jinja settings (sandboxed, trim/lstrip blocks)."""
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    def raise_exception(message: str) -> None:
+        raise ValueError(message)
+
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+    env.globals["raise_exception"] = raise_exception
+    return env.from_string(chat_template).render(messages=msgs, excluded_category_keys=[])
 
 
 def parse(text: str) -> GuardVerdict:
