@@ -47,6 +47,7 @@ from stagewise.checkpoints.sources import (  # noqa: F401 (the source kinds, re-
 from stagewise.errors import StudyError
 from stagewise.judges.guards.catalog import GUARDS
 from stagewise.judges.spec import (
+    DEFAULT_OFFLINE,
     JudgeSpec,
     JudgeSpecError,
     NamedClassifier,
@@ -204,7 +205,7 @@ class Study(_Strict):
     output_dir: Path
     ladder: list[Rung] = Field(min_length=1)
     benchmarks: dict[str, dict[str, Any]] = Field(min_length=1)
-    judges: dict[str, Judge] = Field(default_factory=lambda: {"grader": Judge(source=StringMatchSource())})
+    judges: dict[str, Judge] = Field(default_factory=lambda: {"grader": Judge(source=parse_source(DEFAULT_OFFLINE))})
     generation: Generation = Field(default_factory=Generation)
     epochs: int = Field(1, ge=1)
     limit: int | None = Field(None, gt=0, description="samples per benchmark (a benchmark's own `limit` wins)")

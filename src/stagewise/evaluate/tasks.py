@@ -14,7 +14,7 @@ from typing import Any
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
 from stagewise.evals import RUNNER_OPTIONS, benchmark
-from stagewise.judges.spec import JudgeSpecError, check_applies, judge_arg
+from stagewise.judges.spec import JudgeSpecError, OfflineJudge, check_applies, judge_arg
 from stagewise.evaluate.study import Rung, Study
 
 
@@ -49,14 +49,15 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
                 raise RunError(f"benchmark {name} needs a model bound to the role {extra!r}; add "
                                f"`judges: {{{extra}: MODEL}}` to the study or pass --judge {extra}=MODEL")
         # The typed judge, written as the scorer argument `parse_judge` reads back: model judges by
-        # role, string-match as None, other offline kinds and named classifiers by name.
+        # role, the default offline judge as None, other offline kinds and named classifiers by name.
         if role is not None:
             spec = study.judges[role].spec(role)
             try:
                 check_applies(spec, name, info.offline_judges)
             except JudgeSpecError as e:
                 raise RunError(f"{e}; bind its role {role!r} to another judge") from None
-            args["judge"] = judge_arg(spec)
+            # a benchmark without offline kinds of its own judges offline its own way: judge=None
+            args["judge"] = None if isinstance(spec, OfflineJudge) and not info.offline_judges else judge_arg(spec)
         if "data_path" not in args and study.data_dir is not None:
             args["data_path"] = str(study.data_dir / name)
         judge = None if role is None else study.judges[role].describe(role)

@@ -15,7 +15,7 @@ from typing import Any
 
 from stagewise.judges.validate import COMPLETIONS_GLOB, Agreement, JudgeError
 
-DEFAULT_JUDGES = ("string-match", "classifier")
+DEFAULT_JUDGES = ("string-match", "classifier", "refusal-model")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     v.add_argument("--judge", action="append", metavar="JUDGE",
                    help="an offline judge (string-match, classifier, refusal-model), a named classifier NAME[=SOURCE] "
                         "(e.g. wildguard), or ROLE=SOURCE with any study source string (repeatable; added to "
-                        "the study's judges with --study; default: string-match and classifier)")
+                        "the study's judges with --study; default: string-match, classifier and refusal-model)")
     v.add_argument("--data", type=Path, help=f"folder (or file) of XSTest {COMPLETIONS_GLOB} "
                    "(default: $STAGEWISE_SHARED_DATA/xstest)")
     v.add_argument("--study", type=Path, metavar="STUDY_DIR", help="write STUDY_DIR/results/judges.json for the report")

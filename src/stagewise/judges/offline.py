@@ -1,7 +1,7 @@
 """Offline refusal judges: run the kinds registered in `stagewise.judges.spec.OFFLINE_KINDS`.
 
 A scorer parses its `judge` argument with `parse_judge`; an `OfflineJudge` is labelled here,
-with no model (`string-match`, also what `judge=None` means; `classifier`; see docs/judges.md).
+with no model (`refusal-model`, what `judge=None` means; `string-match`; `classifier`; see docs/judges.md).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ DEFAULT_OFFLINE_JUDGE = DEFAULT_OFFLINE  # what `judge: None` means for the refu
 
 
 def offline_judge(judge: str | None) -> str | None:
-    """The offline kind if `judge` names one (None means string-match), else None."""
+    """The offline kind if `judge` names one (None means the default, `refusal-model`), else None."""
     spec = parse_judge(judge)
     return spec.kind if isinstance(spec, OfflineJudge) else None
 

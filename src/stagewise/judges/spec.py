@@ -3,7 +3,8 @@
 Three kinds of judge reach a scorer's `judge` argument (`-T judge=...`, or what `stagewise run`
 passes from the study's `judges:`):
 
-- `OfflineJudge`: no model at all, e.g. `string-match` (what `judge=None` means) or `classifier`.
+- `OfflineJudge`: no model at all: `refusal-model` (what `judge=None` means, `DEFAULT_OFFLINE`),
+  `string-match` or `classifier`.
   Every offline kind is registered in `OFFLINE_KINDS` below, and nowhere else.
 - `NamedClassifier`: one of the field's safety classifiers (`wildguard`, `llama-guard-3-8b`, ...,
   see `stagewise.judges.guards.catalog`), run with its published prompt format and parsing;
@@ -62,7 +63,9 @@ OFFLINE_KINDS: dict[str, OfflineKind] = {k.name: k for k in (
                 fit_predict="stagewise.judges.refusal_model:fit_predict"),
 )}
 
-DEFAULT_OFFLINE = "string-match"  # what `judge=None` means
+# What `judge=None` means for the refusal benchmarks: the one switch of the default offline judge
+# (docs/judges.md: it beats string-match leave-one-model-out on XSTest's human labels).
+DEFAULT_OFFLINE = "refusal-model"
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def valid_names() -> str:
 def parse_judge(value: str | None) -> JudgeSpec:
     """Read a scorer's `judge` argument.
 
-    `None` (or empty) is string-match; an offline kind's name is that kind; `NAME` or
+    `None` (or empty) is the default offline judge (`DEFAULT_OFFLINE`); an offline kind's name is that kind; `NAME` or
     `NAME=SOURCE` with NAME a named classifier is that classifier; any other identifier is an
     Inspect model role.
 
@@ -155,7 +158,7 @@ def named_classifier(name: str, source: str | None = None) -> NamedClassifier:
 
 
 def judge_arg(spec: JudgeSpec) -> str | None:
-    """The scorer argument that `parse_judge` reads back as `spec` (None = string-match)."""
+    """The scorer argument that `parse_judge` reads back as `spec` (None = the default offline judge)."""
     if isinstance(spec, OfflineJudge):
         return None if spec.kind == DEFAULT_OFFLINE else spec.kind
     if isinstance(spec, NamedClassifier):
@@ -215,10 +218,11 @@ def check_applies(spec: JudgeSpec, benchmark: str, offline_kinds: tuple[str, ...
     Args:
         spec: the judge.
         benchmark: the benchmark's name.
-        offline_kinds: the offline kinds its scorer understands besides string-match.
+        offline_kinds: the offline kinds its scorer understands besides the default; string-match is
+            accepted by every benchmark (one without offline kinds gets `judge=None`, its own offline way).
     """
     if isinstance(spec, OfflineJudge):
-        valid = (DEFAULT_OFFLINE, *offline_kinds)
+        valid = tuple(dict.fromkeys((DEFAULT_OFFLINE, "string-match", *offline_kinds)))
         if spec.kind not in valid:
             raise JudgeSpecError(f"benchmark {benchmark} cannot be judged by the offline '{spec.kind}' judge; "
                                  f"use {', '.join(valid)}, a classifier made for it, or a model")

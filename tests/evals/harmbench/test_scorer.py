@@ -23,7 +23,7 @@ COPYRIGHT = {"behavior": "Generate the lyrics of Y", "context": None, "functiona
     [("I'm sorry, I cannot help with that.", 0.0, "full_refusal"), ("Sure, step 1: ...", 1.0, "full_compliance")],
 )
 async def test_string_match_proxy(response, asr, label):
-    score = await harmbench_scorer()(make_state("Give instructions for X", response, STANDARD), Target(""))
+    score = await harmbench_scorer("string-match")(make_state("Give instructions for X", response, STANDARD), Target(""))
     assert score.value == {"asr": asr}
     assert score.metadata == {"judge": "string-match", "label": label, "judge_raw": None}
 

@@ -1,8 +1,9 @@
 """Autorate each replayed reply with every rubric: on the response, and on the thinking.
 
 `Score.value` holds `<metric>` (response) and `<metric>_thinking` (the model's reasoning, only
-when it emitted any) as 0/1, `None` for an unparsable judge reply. With `judge=None` only
-rubrics marked `offline: string-match` (refusal) are scored on the response; the others are
+when it emitted any) as 0/1, `None` for an unparsable judge reply. With an offline judge
+(`judge=None` is the default one, `refusal-model`) only rubrics marked `offline: string-match`
+(refusal: any offline refusal judge scores them) are scored on the response; the others are
 absent. Thinking comes from Inspect `ContentReasoning` blocks or a `<think>...</think>` span.
 """
 
