@@ -292,3 +292,10 @@ def test_a_study_binds_a_named_classifier(tmp_path: Path) -> None:
                                      "classifier": "wildguard"}
     assert study.judges["cls"].spec("cls") == NamedClassifier("harmbench-cls", "hub:cais/HarmBench-Llama-2-13b-cls")
     assert parse_judge(plans["xstest"].task_args["judge"]) == study.judges["grader"].spec("grader")
+
+
+def test_a_scorer_refuses_a_classifier_made_for_another_benchmark() -> None:
+    from stagewise.evals.xstest.scorer import xstest_scorer
+
+    with pytest.raises(JudgeSpecError, match="benchmark xstest cannot be judged by llama-guard-3-8b"):
+        xstest_scorer(judge="llama-guard-3-8b")

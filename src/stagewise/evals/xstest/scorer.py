@@ -20,7 +20,7 @@ from stagewise.judges.guards.verdict import GuardInput
 from stagewise.judges.llm import ask_judge, render_rubric
 from stagewise.judges.offline import offline_refusal
 from stagewise.judges.refusal import RefusalLabel
-from stagewise.judges.spec import OfflineJudge, RoleJudge, parse_judge
+from stagewise.judges.spec import OfflineJudge, RoleJudge, check_applies, parse_judge
 
 METRICS = BENCHMARK.metric_names  # declared in meta.py
 
@@ -76,6 +76,7 @@ def xstest_scorer(judge: str | None = None) -> Scorer:
             (see `stagewise.judges.spec.parse_judge`).
     """
     spec = parse_judge(judge)
+    check_applies(spec, BENCHMARK.name, BENCHMARK.offline_judges)  # e.g. -T judge=llama-guard-3-8b on xstest
 
     async def score(state: TaskState, target: Target) -> Score:
         response = state.output.completion
