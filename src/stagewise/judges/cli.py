@@ -18,6 +18,20 @@ from stagewise.judges.validate import COMPLETIONS_GLOB, Agreement, JudgeError
 DEFAULT_JUDGES = ("string-match", "classifier", "refusal-model")
 
 
+def _default_judges() -> tuple[str, ...]:
+    """The offline judges measured without --judge: those whose extra is installed (a note names the rest)."""
+    import sys
+
+    from stagewise.judges.spec import OFFLINE_KINDS
+
+    skipped = [j for j in DEFAULT_JUDGES if not OFFLINE_KINDS[j].available]
+    if skipped:
+        extras = sorted({OFFLINE_KINDS[j].extra for j in skipped})
+        print(f"note: {', '.join(skipped)} not measured: pip install 'stagewise[{','.join(extras)}]'",
+              file=sys.stderr)
+    return tuple(j for j in DEFAULT_JUDGES if j not in skipped)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True, metavar="{validate,train}")
     v = sub.add_parser("validate", help="accuracy, Cohen's kappa and confusion matrix of each judge vs human labels")
@@ -55,8 +69,10 @@ def _validate(args: argparse.Namespace) -> int:
     names: dict[str, str] = {}
     if args.study and (args.study / "study.yaml").is_file():
         judges = _study_judges(args.study, roles, names)
-    for flag in args.judge or ([] if judges else DEFAULT_JUDGES):
+    for flag in args.judge or ([] if judges else _default_judges()):
         spec = _cli_judge(flag, roles, names)
+        if hasattr(spec, "info"):  # an offline kind: one line naming its extra, before anything is read
+            spec.info.require()
         if spec not in judges:
             judges.append(spec)
     if args.limit is not None and args.limit < 1:

@@ -47,6 +47,27 @@ class OfflineKind:
     description: str
     batch: str = ""
     fit_predict: str = ""
+    extra: str = ""  # the pip extra it needs beyond the light core (`stagewise._extras`), "" for none
+
+    def require(self) -> None:
+        """Fail in one line when this judge's extra is not installed (checked before any model loads).
+
+        Raises:
+            MissingExtra: names the extra, the pip command, and string-match as the judge that needs nothing.
+        """
+        from stagewise import _extras
+        from stagewise.errors import MissingExtra
+
+        if self.extra and _extras.missing(self.extra):
+            which = f"the default judge {self.name}" if self.name == DEFAULT_OFFLINE else f"the {self.name} judge"
+            raise MissingExtra(f"{_extras.message(which, self.extra)} (or judge with string-match, which needs none)")
+
+    @property
+    def available(self) -> bool:
+        """Whether its extra is installed."""
+        from stagewise import _extras
+
+        return not self.extra or not _extras.missing(self.extra)
 
 
 # The one registry of offline judges. A new one is one entry here plus its module.
@@ -56,11 +77,11 @@ OFFLINE_KINDS: dict[str, OfflineKind] = {k.name: k for k in (
     OfflineKind("classifier", "stagewise.judges.classifier:classifier_label", True,
                 "MiniLM embeddings + logistic regression (docs/judges.md)",
                 batch="stagewise.judges.classifier:classify_refusal",
-                fit_predict="stagewise.judges.classifier:fit_predict"),
+                fit_predict="stagewise.judges.classifier:fit_predict", extra="embed"),
     OfflineKind("refusal-model", "stagewise.judges.refusal_model:refusal_model_label", True,
                 "structural per-sentence features + MiniLM opening embedding, 3 classes (docs/judges.md)",
                 batch="stagewise.judges.refusal_model:classify",
-                fit_predict="stagewise.judges.refusal_model:fit_predict"),
+                fit_predict="stagewise.judges.refusal_model:fit_predict", extra="embed"),
 )}
 
 # What `judge=None` means for the refusal benchmarks: the one switch of the default offline judge
@@ -226,6 +247,8 @@ def check_applies(spec: JudgeSpec, benchmark: str, offline_kinds: tuple[str, ...
         if spec.kind not in valid:
             raise JudgeSpecError(f"benchmark {benchmark} cannot be judged by the offline '{spec.kind}' judge; "
                                  f"use {', '.join(valid)}, a classifier made for it, or a model")
+        if offline_kinds:  # the benchmark runs this kind (without offline kinds it has its own offline way)
+            spec.info.require()
     elif isinstance(spec, NamedClassifier):
         info = GUARDS[spec.name]
         if benchmark not in info.benchmarks:
