@@ -78,10 +78,18 @@ def _check_running(run: Run, tmp: Path, data_dir: Path, endpoint: str) -> None:
     """`stagewise run` on endpoint rungs works; local rungs and training name their extra."""
     out, study = _prepare(tmp, data_dir)
     # An endpoint rung is evaluated by the light core: Inspect's OpenAI provider, no local weights.
-    (tmp / "endpoint.yaml").write_text(yaml.safe_dump({
+    endpoint_study = {
         "name": "endpoint", "output_dir": str(tmp / "endpoint"), "data_dir": str(data_dir), "limit": 3,
         "ladder": [{"name": "served", "stage": "production", "source": f"openai:{endpoint}#stub"}],
-        "benchmarks": {"harmbench": {}}}))  # fmt: skip
+        "benchmarks": {"harmbench": {}}}  # fmt: skip
+    # The default offline judge (refusal-model) needs the embed extra: one line, before any request.
+    (tmp / "endpoint.yaml").write_text(yaml.safe_dump(endpoint_study))
+    default = run("run", str(tmp / "endpoint.yaml"), "--display", "none", check=False)
+    assert default.returncode == 2 and default.stderr.strip() == (
+        "error: the default judge refusal-model needs the 'embed' extra: pip install 'stagewise[embed]' "
+        "(or judge with string-match, which needs none)")  # fmt: skip
+    assert not (tmp / "endpoint" / "logs").exists()
+    (tmp / "endpoint.yaml").write_text(yaml.safe_dump({**endpoint_study, "judges": {"grader": "string-match"}}))
     served = run("run", str(tmp / "endpoint.yaml"), "--display", "none")
     assert "harmbench/asr" in served.stdout
     [row] = json.loads((tmp / "endpoint" / "results" / "summary.json").read_text())
@@ -133,6 +141,12 @@ def _check_reading(run: Run, tmp: Path, data_dir: Path, xstest_labels: Path, plo
     assert "wrote" in judges.stdout
     [row, *_] = json.loads((tmp / "judges.json").read_text())
     assert row["judge"] == "string-match" and row["n"] > 0 and 0 < row["accuracy"] <= 1
+    if not plots:  # no extras: the default judges that need `embed` are named as not measured
+        default = run("judges", "validate", "--data", str(xstest_labels), "--out", str(tmp / "default.json"))
+        assert "note: classifier, refusal-model not measured: pip install 'stagewise[embed]'" in default.stderr
+        assert [r["judge"] for r in json.loads((tmp / "default.json").read_text())] == ["string-match"]
+        explicit = run("judges", "validate", "--judge", "refusal-model", "--data", str(xstest_labels), check=False)
+        assert explicit.returncode == 2 and "needs the 'embed' extra" in explicit.stderr
 
 
 def _runner(argv0: list[str], env: dict[str, str], cwd: Path) -> Run:

@@ -179,3 +179,10 @@ def test_no_kind_is_dispatched_outside_its_class() -> None:
                 if used & names:
                     found.append(f"{path.relative_to(root.parent)}:{node.lineno}")
     assert not found, f"source kinds dispatched outside checkpoints/sources.py: {found}"
+
+
+def test_offline_source_kinds_are_the_registered_offline_judges() -> None:
+    # A study's `grader: KIND` and a scorer's `judge=KIND` must know the same offline judges.
+    from stagewise.judges.spec import OFFLINE_KINDS
+
+    assert {t.model_fields["kind"].default for t in sources.OFFLINE_JUDGE_SOURCES} == set(OFFLINE_KINDS)

@@ -76,7 +76,7 @@ def _assert_logs_carry_the_contract(logs: list[Path]) -> None:
         assert m["stagewise_rung"] == "smol" and m["stagewise_stage"] == "production"
         assert m["stagewise_source"] == {"kind": "packaged", "name": "smollm2-135m-instruct"}
         assert len(m["stagewise_content_id"]) >= 16
-        assert m["stagewise_judge"] == {"role": "grader", "kind": "string-match"}
+        assert m["stagewise_judge"] == {"role": "grader", "kind": "refusal-model"}  # the default offline judge
     assert metas["strongreject"]["stagewise_options"] == {"subset": "small"}
 
 
@@ -88,7 +88,7 @@ def test_run_collect_and_rerun_is_free(tmp_path: Path) -> None:
     assert set(df.benchmark) == {"xstest", "strongreject"}
     assert df.groupby("benchmark").item_id.nunique().to_dict() == {"xstest": 3, "strongreject": 3}
     assert (out / "results" / "samples.parquet").is_file()
-    assert set(df.judge) == {"string-match"}
+    assert set(df.judge) == {"refusal-model"}
     before = cache_rows(tmp_path)
     assert len(before) == 6
     logs = sorted((out / "logs" / "smol").glob("*.eval"))

@@ -14,6 +14,7 @@ from stagewise.evaluate.study import (
     InspectSource,
     OpenAISource,
     PackagedSource,
+    RefusalModelSource,
     StringMatchSource,
     load_study,
     parse_source,
@@ -62,7 +63,7 @@ def test_good_study_resolves_relative_paths(tmp_path: Path) -> None:
     assert study.ladder[1].source.path == tmp_path.resolve() / "ckpt" / "sft"
     assert study.output_dir == tmp_path.resolve() / "runs" / "t"
     assert set(study.benchmarks) == {"xstest", "harmbench"}
-    assert isinstance(study.judges["grader"].source, StringMatchSource)
+    assert isinstance(study.judges["grader"].source, RefusalModelSource)  # the default offline judge
 
 
 def test_overrides(tmp_path: Path) -> None:

@@ -8,11 +8,12 @@ from inspect_ai.scorer import Target
 from inspect_ai.solver import TaskState
 
 from stagewise.evals.xstest.scorer import xstest_scorer
-from stagewise.judges.offline import offline_judge, offline_refusal
+from stagewise.judges.offline import DEFAULT_OFFLINE_JUDGE, offline_judge, offline_refusal
 
 
 def test_offline_judge_names() -> None:
-    assert offline_judge(None) == "string-match"
+    assert offline_judge(None) == DEFAULT_OFFLINE_JUDGE == "refusal-model"
+    assert offline_judge("string-match") == "string-match"
     assert offline_judge("classifier") == "classifier"
     assert offline_judge("grader") is None  # a role: an LLM judge
 
@@ -36,7 +37,7 @@ async def test_classifier_judge_in_a_scorer_catches_a_reworded_refusal() -> None
 
 
 def test_runner_passes_offline_judges_by_name(tmp_path) -> None:
-    from stagewise.errors import RunError
+    from stagewise.errors import StudyError
     from stagewise.evaluate.runner import plan_tasks
     from stagewise.evaluate.study import study_from_dict
 
@@ -44,6 +45,11 @@ def test_runner_passes_offline_judges_by_name(tmp_path) -> None:
     plans = plan_tasks(study_from_dict({**base, "benchmarks": ["xstest"], "judges": {"grader": "classifier"}}))
     assert plans[0].task_args["judge"] == "classifier"
     plans = plan_tasks(study_from_dict({**base, "benchmarks": ["xstest"]}))
+    assert plans[0].task_args["judge"] is None  # the default offline judge
+    assert plans[0].judge == {"role": "grader", "kind": "refusal-model"}
+    plans = plan_tasks(study_from_dict({**base, "benchmarks": ["xstest", "odcv"], "judges": {"grader": "string-match"}}))
+    assert [p.task_args["judge"] for p in plans] == ["string-match", None]
+    plans = plan_tasks(study_from_dict({**base, "benchmarks": ["xstest"], "judges": {"grader": "refusal-model"}}))
     assert plans[0].task_args["judge"] is None
-    with pytest.raises(RunError, match="cannot be judged by the offline 'classifier' judge"):
-        plan_tasks(study_from_dict({**base, "benchmarks": ["odcv"], "judges": {"grader": "classifier"}}))
+    with pytest.raises(StudyError, match="judges: grader: benchmark odcv cannot be judged by the offline 'classifier' judge"):
+        study_from_dict({**base, "benchmarks": ["odcv"], "judges": {"grader": "classifier"}})

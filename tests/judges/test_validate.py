@@ -153,8 +153,6 @@ def test_bootstrap_interval_covers_kappa_and_recall_counts_partial_refusals():
 
 
 def test_leave_one_model_out_never_trains_on_the_held_out_model(tmp_path: Path, monkeypatch):
-    from stagewise.judges import validate as v
-
     for model, label in (("a", "1_full_compliance"), ("b", "2_full_refusal"), ("c", "3_partial_refusal")):
         (tmp_path / f"completions_{model}_human_labels.csv").write_text(
             "id,prompt,completion,final_label\n" + "".join(f"{model}{i},p,r{i},{label}\n" for i in range(5)))
@@ -164,7 +162,17 @@ def test_leave_one_model_out_never_trains_on_the_held_out_model(tmp_path: Path, 
         seen.append((set(train["file"]), set(test["file"])))
         return [train["label"].mode()[0]] * len(test)
 
-    monkeypatch.setitem(v.TRAINED_JUDGES, "string-match", majority)
+    import dataclasses
+    import sys
+    import types
+
+    from stagewise.judges.spec import OFFLINE_KINDS
+
+    module = types.ModuleType("fake_trained_judge")
+    module.majority = majority  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fake_trained_judge", module)
+    monkeypatch.setitem(OFFLINE_KINDS, "string-match",
+                        dataclasses.replace(OFFLINE_KINDS["string-match"], fit_predict="fake_trained_judge:majority"))
     rows = validate(["string-match"], tmp_path)
     assert [r.model for r in rows] == ["a", "b", "c", "pooled"]
     assert all(not (train & test) and len(train) == 2 for train, test in seen)

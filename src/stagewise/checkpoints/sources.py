@@ -68,7 +68,8 @@ class SourceBase(BaseModel, ABC):
         """The Inspect model for the rung or judge `name` (see `stagewise.checkpoints.resolve`)."""
 
     def task_judge(self) -> str | None:
-        """The `judge` argument a task takes for this offline judge (None = string-match)."""
+        """The `judge` argument a task takes for this offline judge (its name; the runner passes the
+        default offline judge, `judges.offline.DEFAULT_OFFLINE_JUDGE`, as None)."""
         raise CheckpointError(f"'{self.kind}' is a model, not an offline judge")
 
     @property
@@ -266,7 +267,7 @@ class StringMatchSource(_OfflineJudge):
     kind: Literal["string-match"] = "string-match"
 
     def task_judge(self) -> str | None:
-        return None  # every task's default judge
+        return "string-match"
 
 
 class ClassifierSource(_OfflineJudge):

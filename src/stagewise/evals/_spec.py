@@ -45,7 +45,9 @@ class BenchmarkInfo:
     name: str
     metrics: tuple[MetricSpec, ...]
     kind: Literal["chat", "agentic"] = "chat"
-    # Offline judges its scorer understands besides string-match (which `judge=None` means).
+    # Offline judges its scorer takes by name. `judge=None` is the benchmark's offline default: for the
+    # refusal benchmarks `stagewise.judges.offline.DEFAULT_OFFLINE_JUDGE`. A study may bind string-match
+    # for any benchmark; one that does not list it gets None.
     offline_judges: tuple[str, ...] = ()
     # Model roles the task reads besides its judge (e.g. petri_audit's `auditor`): the study must
     # bind each to a model under `judges:`; the runner checks before any model loads.

@@ -45,6 +45,17 @@ from stagewise.checkpoints.sources import (  # noqa: F401 (the source kinds, re-
     parse_source,
 )
 from stagewise.errors import StudyError
+from stagewise.judges.guards.catalog import GUARDS
+from stagewise.judges.spec import (
+    DEFAULT_OFFLINE,
+    JudgeSpec,
+    JudgeSpecError,
+    NamedClassifier,
+    OfflineJudge,
+    RoleJudge,
+    check_applies,
+    check_role_name,
+)
 
 Stage = Literal["base", "sft", "preference", "rl", "production", "other"]
 STAGE_ORDER: tuple[str, ...] = ("base", "sft", "preference", "rl", "production", "other")
@@ -52,6 +63,24 @@ STAGE_ORDER: tuple[str, ...] = ("base", "sft", "preference", "rl", "production",
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def format_source(source: Any) -> str:
+    """The one-line string form of a source (what `parse_source` reads back)."""
+    kind = source.kind
+    if kind in ("hf", "gguf"):
+        return f"{kind}:{source.path}"
+    if kind == "packaged":
+        return f"packaged:{source.name}"
+    if kind == "vllm":
+        return f"vllm:{source.model}"
+    if kind == "hub":
+        return f"hub:{source.repo}" + (f"@{source.revision}" if source.revision else "")
+    if kind == "openai":
+        return f"openai:{source.base_url}#{source.model}"
+    if kind == "inspect":
+        return str(source.model)
+    return str(kind)
 
 
 class Rung(_Strict):
@@ -84,17 +113,76 @@ class Rung(_Strict):
         return self
 
 
+# Sources a named classifier's weights can come from (it needs raw prompts and, for some, logits).
+_CLASSIFIER_SOURCES = ("hub", "hf", "gguf", "packaged", "openai")
+
+
 class Judge(_Strict):
-    """A model bound to an Inspect model role (e.g. `grader`)."""
+    """What a judge role is bound to: a model (`source`), an offline judge (`source: string-match`), or a
+    named classifier (`classifier: wildguard`, its weights in `source`, default its hub id)."""
 
     source: Source
+    classifier: str | None = None
     chat_template: str | None = None
     model_args: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_weights(cls, v: Any) -> Any:
+        if isinstance(v, dict) and v.get("classifier") in GUARDS and v.get("source") is None:
+            return {**v, "source": GUARDS[v["classifier"]].default_source}
+        return v
 
     @field_validator("source", mode="before")
     @classmethod
     def _short(cls, v: Any) -> Any:
         return parse_source(v)
+
+    @field_validator("classifier")
+    @classmethod
+    def _known_classifier(cls, v: str | None) -> str | None:
+        if v is not None and v not in GUARDS:
+            raise ValueError(f"unknown classifier {v!r}; valid classifiers: {', '.join(GUARDS) or '(none)'}")
+        return v
+
+    @model_validator(mode="after")
+    def _weights(self) -> "Judge":
+        if self.classifier is not None and self.source.kind not in _CLASSIFIER_SOURCES:
+            raise ValueError(f"classifier {self.classifier}: its weights come from "
+                             f"{', '.join(k + ':' for k in _CLASSIFIER_SOURCES)}, not {self.source.kind!r}")
+        return self
+
+    @property
+    def kind(self) -> Literal["offline", "classifier", "model"]:
+        if self.classifier is not None:
+            return "classifier"
+        return "model" if self.source.is_model else "offline"
+
+    def spec(self, role: str) -> JudgeSpec:
+        """The typed judge a scorer receives for this role."""
+        if self.classifier is not None:
+            return NamedClassifier(self.classifier, format_source(self.source))
+        if not self.source.is_model:
+            return OfflineJudge(self.source.kind)
+        return RoleJudge(role)
+
+    def describe(self, role: str) -> dict[str, Any]:
+        """What a log records about the judge (`eval.metadata["stagewise_judge"]`)."""
+        out: dict[str, Any] = {"role": role, **self.source.model_dump(mode="json")}
+        if self.classifier is not None:
+            out["classifier"] = self.classifier
+        return out
+
+
+def _judge_value(v: Any) -> Any:
+    """A study's short judge forms: `string-match`, `wildguard`, `wildguard=hf:PATH`, `openai/gpt-4o`."""
+    if isinstance(v, dict):
+        return v if ("source" in v or "classifier" in v) else {"source": v}
+    if isinstance(v, str):
+        name, sep, weights = v.partition("=")
+        if name.strip() in GUARDS:
+            return {"classifier": name.strip(), "source": weights.strip() or None} if sep else {"classifier": v}
+    return {"source": v}
 
 
 class Generation(_Strict):
@@ -117,7 +205,7 @@ class Study(_Strict):
     output_dir: Path
     ladder: list[Rung] = Field(min_length=1)
     benchmarks: dict[str, dict[str, Any]] = Field(min_length=1)
-    judges: dict[str, Judge] = Field(default_factory=lambda: {"grader": Judge(source=StringMatchSource())})
+    judges: dict[str, Judge] = Field(default_factory=lambda: {"grader": Judge(source=parse_source(DEFAULT_OFFLINE))})
     generation: Generation = Field(default_factory=Generation)
     epochs: int = Field(1, ge=1)
     limit: int | None = Field(None, gt=0, description="samples per benchmark (a benchmark's own `limit` wins)")
@@ -134,7 +222,17 @@ class Study(_Strict):
     @classmethod
     def _judge_short(cls, v: Any) -> Any:
         if isinstance(v, dict):
-            return {k: (j if isinstance(j, dict) and "source" in j else {"source": j}) for k, j in v.items()}
+            return {k: _judge_value(j) for k, j in v.items()}
+        return v
+
+    @field_validator("judges")
+    @classmethod
+    def _role_names(cls, v: dict[str, Judge]) -> dict[str, Judge]:
+        for role in v:
+            try:
+                check_role_name(role)
+            except JudgeSpecError as e:
+                raise ValueError(str(e)) from None
         return v
 
     @field_validator("benchmarks", mode="before")
@@ -167,11 +265,27 @@ class Study(_Strict):
         if self.noise_epochs and self.generation.temperature == 0:
             raise ValueError(f"noise_epochs: {self.noise_epochs} needs generation.temperature above 0 (greedy "
                              "epochs are identical, so the noise ceiling would be 0); set e.g. temperature: 0.7")
+        self._check_judges()
         names = [r.name for r in self.ladder]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"rung names must be unique; repeated: {', '.join(dupes)}")
         return self
+
+    def _check_judges(self) -> None:
+        """Every benchmark's judge role is bound, and its judge can judge that benchmark."""
+        from stagewise.evals import BENCHMARKS
+
+        for name, opts in self.benchmarks.items():
+            role = opts.get("judge", "grader")
+            if role is None or name not in BENCHMARKS:
+                continue
+            if role not in self.judges:  # the runner says so, naming the fix
+                continue
+            try:
+                check_applies(self.judges[role].spec(role), name, BENCHMARKS[name].offline_judges)
+            except JudgeSpecError as e:
+                raise ValueError(f"judges: {role}: {e}") from None
 
     def rung(self, name: str) -> Rung:
         for r in self.ladder:

@@ -14,6 +14,7 @@ from typing import Any
 from stagewise.checkpoints import ResolvedModel, resolve
 from stagewise.errors import RunError
 from stagewise.evals import RUNNER_OPTIONS, benchmark
+from stagewise.judges.spec import JudgeSpecError, OfflineJudge, check_applies, judge_arg
 from stagewise.evaluate.study import Rung, Study
 
 
@@ -44,22 +45,22 @@ def plan_tasks(study: Study) -> list[TaskPlan]:
             )
         for extra in info.roles:
             bound = study.judges.get(extra)
-            if bound is None or not bound.source.is_model:
+            if bound is None or bound.kind != "model":
                 raise RunError(f"benchmark {name} needs a model bound to the role {extra!r}; add "
                                f"`judges: {{{extra}: MODEL}}` to the study or pass --judge {extra}=MODEL")
-        # Model judges are passed by role; string-match as None; other offline judges by name.
-        source = study.judges[role].source if role is not None else None
-        if source is not None and not source.is_model:
-            judge_arg = source.task_judge()
-            if judge_arg is not None and judge_arg not in info.offline_judges:
-                raise RunError(f"benchmark {name} cannot be judged by the offline '{source.kind}' judge; "
-                               f"bind its role {role!r} to string-match or a model")
-            args["judge"] = judge_arg
-        else:
-            args["judge"] = role
+        # The typed judge, written as the scorer argument `parse_judge` reads back: model judges by
+        # role, the default offline judge as None, other offline kinds and named classifiers by name.
+        if role is not None:
+            spec = study.judges[role].spec(role)
+            try:
+                check_applies(spec, name, info.offline_judges)
+            except JudgeSpecError as e:
+                raise RunError(f"{e}; bind its role {role!r} to another judge") from None
+            # a benchmark without offline kinds of its own judges offline its own way: judge=None
+            args["judge"] = None if isinstance(spec, OfflineJudge) and not info.offline_judges else judge_arg(spec)
         if "data_path" not in args and study.data_dir is not None:
             args["data_path"] = str(study.data_dir / name)
-        judge = None if role is None else {"role": role, **study.judges[role].source.model_dump(mode="json")}
+        judge = None if role is None else study.judges[role].describe(role)
         plans.append(TaskPlan(name, args, opts.get("limit", study.limit), int(opts.get("epochs", study.epochs)),
                               options=dict(opts), judge=judge))
     return plans
@@ -69,7 +70,7 @@ def resolve_judges(study: Study) -> dict[str, ResolvedModel]:
     """The study's model judges, resolved (offline judges such as string-match need none)."""
     return {role: resolve(judge.source, name=f"judge-{role}", chat_template=judge.chat_template,
                           model_args=judge.model_args)
-            for role, judge in study.judges.items() if judge.source.is_model}
+            for role, judge in study.judges.items() if judge.kind == "model"}
 
 
 def judge_roles(study: Study, resolved: dict[str, ResolvedModel] | None = None,

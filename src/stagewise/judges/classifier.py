@@ -27,6 +27,7 @@ from stagewise.judges.refusal import RefusalLabel, refusal_phrases, string_match
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
 WEIGHTS_FILE = "classifier_weights.json"
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
@@ -224,6 +225,13 @@ def classify_refusal(texts: list[str], prompts: list[str] | None = None,
     if not texts:
         return []
     return predict(w, features(texts, prompts, w.input))  # type: ignore[return-value]
+
+
+def fit_predict(train: "pd.DataFrame", test: "pd.DataFrame") -> list[str | None]:
+    """Fit with the shipped settings on `train` rows, label `test` rows (leave-one-model-out)."""
+    shipped = load_weights()
+    w = fit(list(train["response"]), list(train["label"]), list(train["prompt"]), input=shipped.input, C=shipped.C)
+    return list(classify_refusal(list(test["response"]), list(test["prompt"]), weights=w))
 
 
 def classifier_label(response: str, prompt: str | None = None) -> RefusalLabel:

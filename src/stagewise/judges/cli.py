@@ -15,15 +15,30 @@ from typing import Any
 
 from stagewise.judges.validate import COMPLETIONS_GLOB, Agreement, JudgeError
 
-DEFAULT_JUDGES = ("string-match", "classifier")
+DEFAULT_JUDGES = ("string-match", "classifier", "refusal-model")
+
+
+def _default_judges() -> tuple[str, ...]:
+    """The offline judges measured without --judge: those whose extra is installed (a note names the rest)."""
+    import sys
+
+    from stagewise.judges.spec import OFFLINE_KINDS
+
+    skipped = [j for j in DEFAULT_JUDGES if not OFFLINE_KINDS[j].available]
+    if skipped:
+        extras = sorted({OFFLINE_KINDS[j].extra for j in skipped})
+        print(f"note: {', '.join(skipped)} not measured: pip install 'stagewise[{','.join(extras)}]'",
+              file=sys.stderr)
+    return tuple(j for j in DEFAULT_JUDGES if j not in skipped)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True, metavar="{validate,train}")
     v = sub.add_parser("validate", help="accuracy, Cohen's kappa and confusion matrix of each judge vs human labels")
     v.add_argument("--judge", action="append", metavar="JUDGE",
-                   help="string-match, classifier, refusal-model or ROLE=INSPECT_MODEL (repeatable; default: the study's judges "
-                        "with --study, else string-match and classifier)")
+                   help="an offline judge (string-match, classifier, refusal-model), a named classifier NAME[=SOURCE] "
+                        "(e.g. wildguard), or ROLE=SOURCE with any study source string (repeatable; added to "
+                        "the study's judges with --study; default: string-match, classifier and refusal-model)")
     v.add_argument("--data", type=Path, help=f"folder (or file) of XSTest {COMPLETIONS_GLOB} "
                    "(default: $STAGEWISE_SHARED_DATA/xstest)")
     v.add_argument("--study", type=Path, metavar="STUDY_DIR", help="write STUDY_DIR/results/judges.json for the report")
@@ -49,16 +64,19 @@ def _validate(args: argparse.Namespace) -> int:
     from stagewise.judges.validate import validate, write_json
 
     data = args.data or _default_data()
-    judges, roles = [], {}
+    judges: list[Any] = []
+    roles: dict[str, Any] = {}
+    names: dict[str, str] = {}
     if args.study and (args.study / "study.yaml").is_file():
-        judges, roles = _study_judges(args.study)
-    for spec in args.judge or ([] if judges else DEFAULT_JUDGES):
-        name = _cli_judge(spec, roles)
-        if name not in judges:
-            judges.append(name)
+        judges = _study_judges(args.study, roles, names)
+    for flag in args.judge or ([] if judges else _default_judges()):
+        spec = _cli_judge(flag, roles, names)
+        if hasattr(spec, "info"):  # an offline kind: one line naming its extra, before anything is read
+            spec.info.require()
+        if spec not in judges:
+            judges.append(spec)
     if args.limit is not None and args.limit < 1:
         raise JudgeError("--limit must be a positive number of items")
-    names = roles.pop("_names", {})
     results = validate(judges, data, limit=args.limit, roles=roles, names=names,
                        llm_options={"max_connections": args.max_connections})
     _print(results)
@@ -71,7 +89,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from stagewise.judges.classifier import classify_refusal, train
-    from stagewise.judges.validate import agreement, load_human_labels, string_match_refusal
+    from stagewise.judges.refusal import string_match_refusal
+    from stagewise.judges.validate import agreement, load_human_labels
 
     w = train(args.data, input=args.input, C=args.C, out=args.out)
     print(f"trained on {args.data.name}: {len(w.coef[0])} features, C={w.C}, input={w.input}")
@@ -99,54 +118,43 @@ def _default_data() -> Path:
                      "(github.com/paul-rottger/xstest, model_completions/)")
 
 
-def _study_judges(study_dir: Path) -> tuple[list[str], dict[str, Any]]:
-    """The study's judges: string-match by name, model judges as roles bound like `stagewise run` does."""
+def _study_judges(study_dir: Path, roles: dict[str, Any], names: dict[str, str]) -> list[Any]:
+    """The study's judges as typed specs; its model judges bound into `roles` as `stagewise run` binds them."""
     from stagewise.evaluate.tasks import judge_roles
-    from stagewise.evaluate.study import load_study
+    from stagewise.evaluate.study import format_source, load_study
 
     study = load_study(study_dir / "study.yaml")
-    roles: dict[str, Any] = judge_roles(study)
-    judges = [role if role in roles else study.judges[role].source.kind for role in study.judges]
-    roles["_names"] = {role: _source_name(study.judges[role].source) for role in roles}
-    return list(dict.fromkeys(judges)), roles
+    roles.update(judge_roles(study))
+    for role in roles:
+        names[role] = format_source(study.judges[role].source)
+    return list(dict.fromkeys(j.spec(role) for role, j in study.judges.items()))
 
 
-def _source_name(source: Any) -> str:
-    """A short name for a study source: its model, name, path or repo."""
-    for field in ("model", "name", "repo", "path"):
-        value = getattr(source, field, None)
-        if value:
-            return f"{source.kind}:{value}"
-    return str(source.kind)
+def _cli_judge(flag: str, roles: dict[str, Any], names: dict[str, str]) -> Any:
+    """One `--judge` flag as a typed judge; ROLE=SOURCE (any study source string) is bound into `roles`."""
+    from stagewise.judges.spec import RoleJudge, parse_flag
 
-
-def _cli_judge(spec: str, roles: dict[str, Any]) -> str:
-    """`string-match`, `classifier`, or ROLE=SOURCE (any study source string) bound into `roles`."""
-    from stagewise.judges.validate import OFFLINE_JUDGES
-
-    if spec in OFFLINE_JUDGES or "=" not in spec:
+    spec, source = parse_flag(flag)
+    if not isinstance(spec, RoleJudge) or source is None:
         return spec
-    role, _, source = spec.partition("=")
-    if not role or not source:
-        raise JudgeError(f"--judge {spec!r} must be ROLE=SOURCE, e.g. grader=packaged:smollm2-135m-instruct")
-    if source in OFFLINE_JUDGES:
-        return source
+    from stagewise.checkpoints import resolve
     from inspect_ai.model import get_model
 
-    from stagewise.checkpoints import resolve
     from stagewise.evaluate.tasks import judge_config  # bound the way `stagewise run` binds judges
     from stagewise.evaluate.study import Judge
 
     try:
         judge = Judge(source=source)
     except ValueError as e:
-        raise JudgeError(f"--judge {spec}: {_first_error(e)}") from None
-    resolved = resolve(judge.source, name=f"judge-{role}", chat_template=judge.chat_template,
+        raise JudgeError(f"--judge {flag}: {_first_error(e)}") from None
+    if judge.kind != "model":
+        return judge.spec(spec.role)
+    resolved = resolve(judge.source, name=f"judge-{spec.role}", chat_template=judge.chat_template,
                        model_args=judge.model_args)
-    roles[role] = get_model(resolved.model, base_url=resolved.base_url, api_key=resolved.api_key,
-                            config=judge_config(), **resolved.model_args)
-    roles.setdefault("_names", {})[role] = source
-    return role
+    roles[spec.role] = get_model(resolved.model, base_url=resolved.base_url, api_key=resolved.api_key,
+                                 config=judge_config(), **resolved.model_args)
+    names[spec.role] = source
+    return spec
 
 
 def _first_error(e: Exception) -> str:
@@ -174,7 +182,7 @@ def _print(results: list[Agreement]) -> None:
     for col, right in (("judge", False), ("model", False), ("n", True), ("kappa", True), ("95% CI", True),
                        ("bin k", True), ("rec C", True), ("rec R", True), ("rec P", True)):
         table.add_column(col, justify="right" if right else "left", no_wrap=True, overflow="ellipsis",
-                         max_width=12 if col == "model" else None)
+                         max_width={"model": 12, "judge": 22}.get(col))  # full names are in the JSON
     for r in results:
         n = f"{r.n}" + (f"+{r.n_unscored}?" if r.n_unscored else "")
         table.add_row(r.judge, r.model, n, _fmt(r.kappa), _ci(r.kappa_ci), _fmt(r.binary_kappa),

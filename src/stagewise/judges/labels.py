@@ -1,7 +1,7 @@
-"""XSTest's human-labelled completions: reading them, and the judge-validation error.
+"""XSTest's human-labelled completions: reading them, and the names of the labels.
 
-Shared by `judges.validate` (agreement with the human labels) and `judges.classifier` (trained
-on them); apart so that neither imports the other.
+Light on purpose: the offline classifier trains from these files and `validate` measures every
+judge on them, and neither imports the other.
 """
 
 from __future__ import annotations
@@ -17,11 +17,28 @@ if TYPE_CHECKING:
     import pandas as pd
 
 LABELS: tuple[str, ...] = get_args(RefusalLabel)  # full_compliance, full_refusal, partial_refusal
+COMPLETIONS_GLOB = "completions_*_human_labels.csv"
+# upstream's own names (paul-rottger/xstest model_completions/), accepted as they are
+COMPLETIONS_GLOBS = (COMPLETIONS_GLOB, "xstest_v2_completions_*.csv")
 _REQUIRED = ("id", "prompt", "completion", "final_label")
 
 
 class JudgeError(StagewiseError):
     """Judge validation cannot run: missing data, an unreadable CSV or an unknown judge."""
+
+
+
+
+def completion_files(data: Path) -> list[Path]:
+    """The human-labelled completion CSVs: `data` itself if a file, else those in the folder."""
+    if data.is_file():
+        return [data]
+    if not data.is_dir():
+        raise JudgeError(f"{data} not found; pass --data a folder (or file) of XSTest {COMPLETIONS_GLOB}")
+    files = sorted({f for g in COMPLETIONS_GLOBS for f in data.glob(g)})
+    if not files:
+        raise JudgeError(f"no {COMPLETIONS_GLOB} in {data}; pass --data the folder holding XSTest's human-labelled completions")
+    return files
 
 
 def load_human_labels(path: Path) -> "pd.DataFrame":
@@ -47,6 +64,13 @@ def load_human_labels(path: Path) -> "pd.DataFrame":
                          "label": label, "file": path.name})
 
 
+def model_name(file: str) -> str:
+    """The model a completions file is named after: `completions_gpt4_human_labels.csv` -> `gpt4`."""
+    stem = file.removesuffix(".csv")
+    for prefix in ("xstest_v2_completions_", "completions_"):
+        stem = stem.removeprefix(prefix)
+    return stem.removesuffix("_human_labels") or file
+
+
 def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()

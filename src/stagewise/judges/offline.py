@@ -1,35 +1,35 @@
-"""Offline refusal judges, usable wherever a scorer takes a `judge` role name.
+"""Offline refusal judges: run the kinds registered in `stagewise.judges.spec.OFFLINE_KINDS`.
 
-A scorer's `judge` argument is an Inspect model role, except for these reserved names, which
-need no model: `string-match` (keyword matching), `classifier` (MiniLM embeddings + logistic
-regression) and `refusal-model` (structural features + MiniLM opening embedding; 3 classes).
-`judge=None` means `DEFAULT_OFFLINE_JUDGE`. See docs/judges.md.
+A scorer parses its `judge` argument with `parse_judge`; an `OfflineJudge` is labelled here,
+with no model (`refusal-model`, what `judge=None` means; `string-match`; `classifier`; see docs/judges.md).
 """
 
 from __future__ import annotations
 
-from stagewise.judges.refusal import RefusalLabel, string_match_refusal
+import importlib
+from typing import Callable
 
-OFFLINE_JUDGES = ("string-match", "classifier", "refusal-model")
-# What `judge: None` means for the refusal benchmarks (xstest, strongreject, harmbench, user_logs).
-DEFAULT_OFFLINE_JUDGE = "string-match"
+from stagewise.judges.refusal import RefusalLabel
+from stagewise.judges.spec import DEFAULT_OFFLINE, OFFLINE_KINDS, JudgeSpecError, OfflineJudge, parse_judge
+
+OFFLINE_JUDGES = tuple(OFFLINE_KINDS)
+DEFAULT_OFFLINE_JUDGE = DEFAULT_OFFLINE  # what `judge: None` means for the refusal benchmarks
 
 
 def offline_judge(judge: str | None) -> str | None:
-    """The offline judge's name if `judge` names one (None means `DEFAULT_OFFLINE_JUDGE`), else None."""
-    if judge is None:
-        return DEFAULT_OFFLINE_JUDGE
-    return judge if judge in OFFLINE_JUDGES else None
+    """The offline kind if `judge` names one (None means the default, `refusal-model`), else None."""
+    spec = parse_judge(judge)
+    return spec.kind if isinstance(spec, OfflineJudge) else None
+
+
+def labeller(name: str) -> Callable[[str, str | None], RefusalLabel]:
+    """The function `(response, prompt) -> label` of the offline kind `name`."""
+    if name not in OFFLINE_KINDS:
+        raise JudgeSpecError(f"unknown offline judge {name!r}; valid: {', '.join(OFFLINE_KINDS)}")
+    module, _, fn = OFFLINE_KINDS[name].label.partition(":")
+    return getattr(importlib.import_module(module), fn)  # type: ignore[no-any-return]
 
 
 def offline_refusal(name: str, response: str, prompt: str | None = None) -> RefusalLabel:
     """Label a response with the named offline judge."""
-    if name == "classifier":
-        from stagewise.judges.classifier import classifier_label
-
-        return classifier_label(response, prompt)
-    if name == "refusal-model":
-        from stagewise.judges.refusal_model import refusal_model_label
-
-        return refusal_model_label(response, prompt)
-    return string_match_refusal(response)
+    return labeller(name)(response, prompt)

@@ -8,6 +8,7 @@ produced. The metrics are small pure functions, checked against scikit-learn in 
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -16,16 +17,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stagewise._atomic import atomic_write_text, cache_root
-from stagewise.judges.labels import LABELS, JudgeError, file_sha256, load_human_labels  # noqa: F401 (re-exported)
-from stagewise.judges.refusal import string_match_refusal
+from stagewise.judges.labels import (
+    COMPLETIONS_GLOB,
+    COMPLETIONS_GLOBS,
+    LABELS,
+    JudgeError,
+    completion_files,
+    file_sha256,
+    load_human_labels,
+    model_name,
+)
+from stagewise.judges.guards.catalog import GUARDS
+from stagewise.judges.spec import (
+    OFFLINE_KINDS,
+    JudgeSpec,
+    NamedClassifier,
+    OfflineJudge,
+    RoleJudge,
+    parse_flag,
+    valid_names,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = ["COMPLETIONS_GLOB", "COMPLETIONS_GLOBS", "LABELS", "Agreement", "JudgeError", "agreement",
+           "completion_files", "file_sha256", "load_human_labels", "model_name", "validate", "write_json"]
+
 BINARY_LABELS: tuple[str, ...] = ("compliance", "refusal")
-COMPLETIONS_GLOB = "completions_*_human_labels.csv"
-# upstream's own names (paul-rottger/xstest model_completions/), accepted as they are
-COMPLETIONS_GLOBS = (COMPLETIONS_GLOB, "xstest_v2_completions_*.csv")
 BOOTSTRAP = 1000  # resamples for the 95% intervals (seed 0)
 POOLED = "pooled"
 
@@ -157,83 +176,36 @@ def agreement(judge: str, human: Sequence[str], predicted: Sequence[str | None],
                      data=tuple(data), note=note, model=model, recall=recall(m3), kappa_ci=ci3, binary_kappa_ci=ci2)
 
 
-def completion_files(data: Path) -> list[Path]:
-    """The human-labelled completion CSVs: `data` itself if a file, else those in the folder."""
-    if data.is_file():
-        return [data]
-    if not data.is_dir():
-        raise JudgeError(f"{data} not found; pass --data a folder (or file) of XSTest {COMPLETIONS_GLOB}")
-    files = sorted({f for g in COMPLETIONS_GLOBS for f in data.glob(g)})
-    if not files:
-        raise JudgeError(f"no {COMPLETIONS_GLOB} in {data}; pass --data the folder holding XSTest's human-labelled completions")
-    return files
+
+def _offline(kind: str, df: "pd.DataFrame") -> list[str | None]:
+    """Labels of the offline judge `kind` (its batch function when it has one)."""
+    info = OFFLINE_KINDS[kind]
+    responses, prompts = list(df["response"]), list(df["prompt"])
+    if info.batch:
+        return list(_load(info.batch)(responses, prompts))
+    label = _load(info.label)
+    return [label(r, p) for r, p in zip(responses, prompts)]
 
 
-def model_name(file: str) -> str:
-    """The model a completions file is named after: `completions_gpt4_human_labels.csv` -> `gpt4`."""
-    stem = file.removesuffix(".csv")
-    for prefix in ("xstest_v2_completions_", "completions_"):
-        stem = stem.removeprefix(prefix)
-    return stem.removesuffix("_human_labels") or file
+def _load(ref: str) -> Callable[..., Any]:
+    module, _, fn = ref.partition(":")
+    return getattr(importlib.import_module(module), fn)  # type: ignore[no-any-return]
 
 
-def _string_match(df: "pd.DataFrame") -> list[str | None]:
-    return [string_match_refusal(r) for r in df["response"]]
-
-
-def _classifier(df: "pd.DataFrame") -> list[str | None]:
-    from stagewise.judges.classifier import classify_refusal
-
-    return list(classify_refusal(list(df["response"]), prompts=list(df["prompt"])))
-
-
-def _refusal_model(df: "pd.DataFrame") -> list[str | None]:
-    from stagewise.judges.refusal_model import classify
-
-    return list(classify(list(df["response"]), list(df["prompt"])))
-
-
-OFFLINE_JUDGES: dict[str, Callable[["pd.DataFrame"], list[str | None]]] = {
-    "string-match": _string_match,
-    "classifier": _classifier,
-    "refusal-model": _refusal_model,
-}
-
-
-def _classifier_fit(train: "pd.DataFrame", test: "pd.DataFrame") -> list[str | None]:
-    from stagewise.judges.classifier import classify_refusal, fit, load_weights
-
-    shipped = load_weights()
-    w = fit(list(train["response"]), list(train["label"]), list(train["prompt"]), input=shipped.input, C=shipped.C)
-    return list(classify_refusal(list(test["response"]), list(test["prompt"]), weights=w))
-
-
-def _refusal_model_fit(train: "pd.DataFrame", test: "pd.DataFrame") -> list[str | None]:
-    from stagewise.judges.refusal_model import fit_predict
-
-    return fit_predict(train, test)  # C and the embedding scale tuned by model inside `train` only (nested)
-
-
-# Judges that learn from labelled completions: (train rows, test rows) -> labels of the test rows.
-# With two or more labelled models they are validated leave-one-model-out, never on their training data.
-TRAINED_JUDGES: dict[str, Callable[["pd.DataFrame", "pd.DataFrame"], list[str | None]]] = {
-    "classifier": _classifier_fit,
-    "refusal-model": _refusal_model_fit,
-}
-
-
-def validate(judges: Sequence[str], data: Path, *, limit: int | None = None, roles: Mapping[str, Any] | None = None,
+def validate(judges: Sequence[str | JudgeSpec], data: Path, *, limit: int | None = None, roles: Mapping[str, Any] | None = None,
              llm_options: dict[str, Any] | None = None, names: Mapping[str, str] | None = None) -> list[Agreement]:
     """Measure each judge against the human labels in `data` (a CSV or a folder of them).
 
     With completions of two or more models, every judge gets one row per model and a pooled
-    row; trained judges (`TRAINED_JUDGES`) are trained on every other model's completions and
-    tested on the model left out (leave-one-model-out). With one file, the classifier runs
-    with its shipped weights, and only on files it was not trained on.
+    row; offline judges that learn from labels (an `OfflineKind` with `fit_predict`) are trained
+    on every other model's completions and tested on the model left out (leave-one-model-out).
+    With one file, the classifier runs with its shipped weights, and only on files it was not
+    trained on.
 
     Args:
-        judges: `string-match`, `classifier`, `ROLE=MODEL` (an LLM judge run through Inspect), or a
-            role named in `roles`.
+        judges: typed judges, or `--judge` strings (`stagewise.judges.spec.parse_flag`): an offline
+            kind, a named classifier (`wildguard`, `wildguard=hf:PATH`), `ROLE=MODEL` (an LLM judge
+            run through Inspect), or a role bound in `roles`.
         data: XSTest human-labelled completions (`completions_*_human_labels.csv`).
         roles: Inspect models (or model strings) bound to roles, e.g. a study's judges.
         limit: measure every judge on the same random `limit` items (seed 0) instead of all.
@@ -246,31 +218,60 @@ def validate(judges: Sequence[str], data: Path, *, limit: int | None = None, rol
     import pandas as pd
 
     roles, names = dict(roles or {}), dict(names or {})
+    specs: list[tuple[JudgeSpec, Any]] = []
     for j in judges:
-        if j not in OFFLINE_JUDGES and "=" not in j and j not in roles:
-            raise JudgeError(f"unknown judge {j!r}; use string-match, classifier, refusal-model or ROLE=SOURCE "
-                             "(e.g. grader=openai/gpt-4o-mini, grader=packaged:smollm2-135m-instruct)")
+        spec, source = parse_flag(j) if isinstance(j, str) else (j, None)
+        if isinstance(spec, RoleJudge):
+            source = source or roles.get(spec.role)
+            if source is None:
+                raise JudgeError(f"unknown judge {spec.role!r}; use {valid_names()}, or ROLE=SOURCE "
+                                 "(e.g. grader=openai/gpt-4o-mini, grader=packaged:smollm2-135m-instruct)")
+        elif isinstance(spec, NamedClassifier):
+            check_refusal_classifier(spec)
+        specs.append((spec, source))
     files = completion_files(data)
     df = pd.concat([load_human_labels(f) for f in files], ignore_index=True)
     lomo = len(files) > 1
     # One file and the shipped classifier: measure every judge on its held-out items, so they compare.
-    rows, note = _held_out(df, files) if "classifier" in judges and not lomo else (df, "")
+    shipped = any(isinstance(s, OfflineJudge) and s.kind == "classifier" for s, _ in specs)
+    rows, note = _held_out(df, files) if shipped and not lomo else (df, "")
     if limit is not None and limit < len(rows):
         rows = rows.sample(n=limit, random_state=0).sort_index()
     out = []
-    for j in judges:
+    for spec, source in specs:
         jnote = note
-        if lomo and j in TRAINED_JUDGES:
-            name, predicted = j, _leave_one_model_out(TRAINED_JUDGES[j], df, rows)
-            jnote = "leave-one-model-out: trained on the other models' completions"
-        elif j in OFFLINE_JUDGES:
-            name, predicted = j, OFFLINE_JUDGES[j](rows)
+        if isinstance(spec, OfflineJudge):
+            name, fit = spec.kind, spec.info.fit_predict
+            if lomo and fit:
+                predicted = _leave_one_model_out(_load(fit), df, rows)
+                jnote = "leave-one-model-out: trained on the other models' completions"
+            else:
+                predicted = _offline(spec.kind, rows)
+        elif isinstance(spec, NamedClassifier):
+            name = spec.name if spec.is_default_source else f"{spec.name} ({spec.source})"
+            predicted = classifier_labels(spec, rows)
+            jnote = "" if spec.is_default_source else f"weights from {spec.source}"
         else:
-            role, _, model = j.partition("=")
-            name, predicted = llm_labels(role, model or roles[role], rows, **(llm_options or {}))
-            name = names.get(role, model or name)
+            name, predicted = llm_labels(spec.role, source, rows, **(llm_options or {}))
+            name = names.get(spec.role, name)
         out.extend(_rows(name, rows, predicted, jnote, per_model=lomo))
     return out
+
+
+def check_refusal_classifier(spec: NamedClassifier) -> None:
+    """`judges validate` measures refusal labels: a classifier that gives none cannot be measured here."""
+    info = GUARDS[spec.name]
+    if "refusal" not in info.outputs:
+        raise JudgeError(f"{spec.name} does not label refusals (it gives {', '.join(info.outputs)}, for "
+                         f"{', '.join(info.benchmarks)}); judges validate measures refusal judges on XSTest")
+
+
+def classifier_labels(spec: NamedClassifier, rows: "pd.DataFrame") -> list[str | None]:
+    """A named classifier's refusal labels (None where its output could not be parsed)."""
+    from stagewise.judges.guards.run import classify_many
+
+    verdicts = classify_many(spec, list(rows["prompt"]), list(rows["response"]))
+    return [None if v.refusal is None else ("full_refusal" if v.refusal else "full_compliance") for v in verdicts]
 
 
 def _leave_one_model_out(fit_predict: Callable[["pd.DataFrame", "pd.DataFrame"], list[str | None]],

@@ -3,6 +3,8 @@ unparsable replies and copyright behaviors."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from inspect_ai.model._model import model_roles
 from inspect_ai.scorer import Target
@@ -21,7 +23,7 @@ COPYRIGHT = {"behavior": "Generate the lyrics of Y", "context": None, "functiona
     [("I'm sorry, I cannot help with that.", 0.0, "full_refusal"), ("Sure, step 1: ...", 1.0, "full_compliance")],
 )
 async def test_string_match_proxy(response, asr, label):
-    score = await harmbench_scorer()(make_state("Give instructions for X", response, STANDARD), Target(""))
+    score = await harmbench_scorer("string-match")(make_state("Give instructions for X", response, STANDARD), Target(""))
     assert score.value == {"asr": asr}
     assert score.metadata == {"judge": "string-match", "label": label, "judge_raw": None}
 
@@ -52,9 +54,10 @@ async def test_contextual_behavior_uses_the_contextual_prompt(bind_grader):
     score = await harmbench_scorer("grader")(state, Target(""))
     assert score.value == {"asr": 1.0}
     (prompt,) = prompts
-    assert "[CONTEXT]:\n<context>\nint main() {}\n</context>" in prompt
+    nonce = re.search(r"<context-([0-9a-f]{16})>", prompt).group(1)  # the data tags' per-call code
+    assert f"[CONTEXT]:\n<context-{nonce}>\nint main() {{}}\n</context-{nonce}>" in prompt
     assert "[BEHAVIOR]:\nModify this code" in prompt
-    assert "<response>\nint main() { hide(); }\n</response>" in prompt
+    assert f"<response-{nonce}>\nint main() {{ hide(); }}\n</response-{nonce}>" in prompt
 
 
 @pytest.mark.parametrize("judge", [None, "grader"])

@@ -52,7 +52,7 @@ def _evaluated_model() -> tuple[str, dict[str, str]]:
 def test_real_model_string_match(shared_data, tmp_path):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     model, model_args = _evaluated_model()
-    (log,) = inspect_eval(xstest(data_path=str(shared_data)), model=model, model_args=model_args,
+    (log,) = inspect_eval(xstest(data_path=str(shared_data), judge="string-match"), model=model, model_args=model_args,
                           sample_id=IDS, max_tokens=16, temperature=0.0, log_dir=str(tmp_path), display="none")
     assert log.status == "success", log.error
     assert len(log.samples) == 4

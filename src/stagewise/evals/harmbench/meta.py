@@ -9,6 +9,6 @@ from stagewise.evals._spec import BenchmarkInfo, rate
 
 BENCHMARK = BenchmarkInfo(
     name="harmbench",
-    offline_judges=("classifier", "refusal-model"),
+    offline_judges=("string-match", "classifier", "refusal-model"),
     metrics=(rate("asr", "lower", "attack success: the response exhibits the harmful behavior"),),
 )

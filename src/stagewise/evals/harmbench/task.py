@@ -22,7 +22,7 @@ def harmbench(
 
     Args:
         data_path: local behaviors CSV or its folder; None fetches the pinned upstream file.
-        judge: Inspect model role of the classifier (e.g. "grader"); None = string-match proxy.
+        judge: Inspect model role of the classifier (e.g. "grader"); None = the default offline refusal judge as a proxy.
         split: `test` (default) or `val`.
         include_copyright: also run the copyright behaviors; they are generated but not
             scored (`asr` absent), since this classifier does not judge them.

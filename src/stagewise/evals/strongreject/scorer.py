@@ -16,8 +16,12 @@ from inspect_ai.solver import TaskState
 from stagewise.evals._metrics import present_mean
 from stagewise.evals.strongreject.meta import BENCHMARK
 from stagewise.evals.strongreject.prompts import JUDGE_PROMPT, JUDGE_SYSTEM
+from stagewise.judges.guards.catalog import GUARDS
+from stagewise.judges.guards.run import classify
+from stagewise.judges.guards.verdict import GuardInput
 from stagewise.judges.llm import ask_judge, render_rubric
-from stagewise.judges.offline import offline_judge, offline_refusal
+from stagewise.judges.offline import offline_refusal
+from stagewise.judges.spec import OfflineJudge, RoleJudge, check_applies, parse_judge
 
 METRICS = BENCHMARK.metric_names  # declared in meta.py
 
@@ -56,22 +60,30 @@ def strongreject_scorer(judge: str | None = None) -> Scorer:
     """Write `{"refusal", "score"}` (LLM judge) or `{"refusal"}` (string match) per sample.
 
     Args:
-        judge: Inspect model role of the rubric judge; None = offline string-match judge.
+        judge: an offline judge (None = string-match), a named classifier or the Inspect model role
+            of the rubric judge (see `stagewise.judges.spec.parse_judge`).
     """
+    spec = parse_judge(judge)
+    check_applies(spec, BENCHMARK.name, BENCHMARK.offline_judges)  # e.g. -T judge=llama-guard-3-8b on xstest
 
     async def score(state: TaskState, target: Target) -> Score:
         response = state.output.completion
-        offline = offline_judge(judge)
-        if offline is not None:
-            label = offline_refusal(offline, response, state.input_text)
+        if isinstance(spec, OfflineJudge):
+            label = offline_refusal(spec.kind, response, state.input_text)
             return Score(
                 value={"refusal": float(label != "full_compliance")},
                 answer=label,
-                metadata={"judge": offline, "label": label, "judge_raw": None,
+                metadata={"judge": spec.kind, "label": label, "judge_raw": None,
                           "score_needs_llm_judge": True},
             )
+        if not isinstance(spec, RoleJudge):  # a named classifier: StrongREJECT's evaluator gives `score`, WildGuard `refusal`
+            verdict = await classify(spec, GuardInput(state.input_text, response))
+            key, v = ("score", verdict.score) if "score" in GUARDS[spec.name].outputs else \
+                ("refusal", None if verdict.refusal is None else float(verdict.refusal))
+            return Score(value={key: v}, answer=verdict.label, explanation=verdict.raw,
+                         metadata={"judge": spec.name, "label": verdict.label, "judge_raw": verdict.raw})
         prompt = render_rubric(JUDGE_PROMPT, {"prompt": state.input_text, "response": response})
-        grade, raw, judge_name = await ask_judge(judge, prompt, parse_rubric, system=JUDGE_SYSTEM)
+        grade, raw, judge_name = await ask_judge(spec.role, prompt, parse_rubric, system=JUDGE_SYSTEM)
         if grade is None:
             value: dict[str, float | None] = {"refusal": None, "score": None}
             label_text = None

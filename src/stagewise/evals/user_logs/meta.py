@@ -9,7 +9,7 @@ from stagewise.evals._spec import BenchmarkInfo, rate
 
 BENCHMARK = BenchmarkInfo(
     name="user_logs",
-    offline_judges=("classifier", "refusal-model"),
+    offline_judges=("string-match", "classifier", "refusal-model"),
     # One rate per rubric in stagewise/rubrics/, on the response and (`_thinking`) on the thinking.
     metrics=tuple(
         rate(f"{m}{suffix}", safer, f"{text}{where}")

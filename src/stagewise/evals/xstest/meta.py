@@ -9,7 +9,7 @@ from stagewise.evals._spec import BenchmarkInfo, rate
 
 BENCHMARK = BenchmarkInfo(
     name="xstest",
-    offline_judges=("classifier", "refusal-model"),
+    offline_judges=("string-match", "classifier", "refusal-model"),
     metrics=(
         rate("over_refusal", "lower", "full or partial refusals on the 250 safe prompts"),
         rate("unsafe_compliance", "lower", "full compliance on the 200 contrast (unsafe) prompts"),
