@@ -194,3 +194,27 @@ def test_bad_judge_source_is_a_one_line_error(shared_data: Path, capsys):
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 2 and all(line.startswith("error: --judge grader=") for line in lines)
     assert "unknown packaged model" in lines[0] and "cannot read source" in lines[1]
+
+
+def test_one_file_leaves_out_the_judges_whose_shipped_weights_learnt_from_it(tmp_path: Path, shared_data: Path,
+                                                                          capsys: pytest.CaptureFixture[str]):
+    """With one labelled file, a trained judge whose shipped weights saw that file is not measured there
+    (agreement with its own training data is no measurement); on another model's file it is."""
+    xstest = shared_data / "xstest"
+    llama = xstest / "completions_llama2new_human_labels.csv"  # the classifier's and refusal-model's training data
+    with pytest.raises(JudgeError, match="shipped weights were trained on completions_llama2new_human_labels.csv"):
+        validate(["classifier", "refusal-model"], llama)
+
+    rows = validate(["string-match", "refusal-model"], llama, limit=30)
+    assert {r.judge for r in rows} == {"string-match"}
+    assert "note: refusal-model not measured on completions_llama2new_human_labels.csv" in capsys.readouterr().err
+
+    # A model none of the weights learnt from (a new file: other completions, same columns): all measured.
+    new = load_human_labels(llama).head(30).copy()
+    new["response"] = new["response"].str.upper()
+    other = tmp_path / "completions_newmodel_human_labels.csv"
+    pd.read_csv(llama).head(30).assign(completion=list(new["response"])).to_csv(other, index=False)
+    rows = validate(["string-match", "classifier", "refusal-model"], other)
+    assert {r.judge for r in rows} == {"string-match", "classifier", "refusal-model"}
+    assert all(r.n == 30 for r in rows)
+    assert "not measured" not in capsys.readouterr().err

@@ -204,6 +204,11 @@ def load_weights(path: str | None = None) -> Weights:
                       for k, v in d.items()})
 
 
+def trained_on() -> tuple[str, ...]:
+    """SHA-256 of the labelled file the shipped weights were trained on."""
+    return (load_weights().train_sha256,)
+
+
 def predict(weights: Weights, x: "np.ndarray") -> list[str]:
     """Labels for a feature matrix (rows from `features`)."""
     import numpy as np

@@ -185,6 +185,11 @@ def train(files: Sequence[Path], out: Path | None = None) -> Weights:
 
 
 @functools.cache
+def trained_on() -> tuple[str, ...]:
+    """SHA-256s of the labelled files the shipped weights were trained on."""
+    return tuple(load_weights().train_sha256)
+
+
 def load_weights(path: str | None = None) -> Weights:
     """The shipped weights, or those in `path` (JSON written by `train`)."""
     if path and not Path(path).is_file():

@@ -47,6 +47,7 @@ class OfflineKind:
     description: str
     batch: str = ""
     fit_predict: str = ""
+    trained_on: str = ""  # "module:function" -> SHA-256s of the labelled files its shipped weights learnt from
     extra: str = ""  # the pip extra it needs beyond the light core (`stagewise._extras`), "" for none
 
     def require(self) -> None:
@@ -77,11 +78,13 @@ OFFLINE_KINDS: dict[str, OfflineKind] = {k.name: k for k in (
     OfflineKind("classifier", "stagewise.judges.classifier:classifier_label", True,
                 "MiniLM embeddings + logistic regression (docs/judges.md)",
                 batch="stagewise.judges.classifier:classify_refusal",
-                fit_predict="stagewise.judges.classifier:fit_predict", extra="embed"),
+                fit_predict="stagewise.judges.classifier:fit_predict",
+                trained_on="stagewise.judges.classifier:trained_on", extra="embed"),
     OfflineKind("refusal-model", "stagewise.judges.refusal_model:refusal_model_label", True,
                 "structural per-sentence features + MiniLM opening embedding, 3 classes (docs/judges.md)",
                 batch="stagewise.judges.refusal_model:classify",
-                fit_predict="stagewise.judges.refusal_model:fit_predict", extra="embed"),
+                fit_predict="stagewise.judges.refusal_model:fit_predict",
+                trained_on="stagewise.judges.refusal_model:trained_on", extra="embed"),
 )}
 
 # What `judge=None` means for the refusal benchmarks: the one switch of the default offline judge

@@ -232,9 +232,9 @@ def validate(judges: Sequence[str | JudgeSpec], data: Path, *, limit: int | None
     files = completion_files(data)
     df = pd.concat([load_human_labels(f) for f in files], ignore_index=True)
     lomo = len(files) > 1
-    # One file and the shipped classifier: measure every judge on its held-out items, so they compare.
-    shipped = any(isinstance(s, OfflineJudge) and s.kind == "classifier" for s, _ in specs)
-    rows, note = _held_out(df, files) if shipped and not lomo else (df, "")
+    rows, note = df, ""
+    if not lomo:
+        specs = _not_trained_on(specs, files[0])
     if limit is not None and limit < len(rows):
         rows = rows.sample(n=limit, random_state=0).sort_index()
     out = []
@@ -256,6 +256,32 @@ def validate(judges: Sequence[str | JudgeSpec], data: Path, *, limit: int | None
             name = names.get(spec.role, name)
         out.extend(_rows(name, rows, predicted, jnote, per_model=lomo))
     return out
+
+
+def _not_trained_on(specs: list[tuple[JudgeSpec, Any]], file: Path) -> list[tuple[JudgeSpec, Any]]:
+    """One labelled file: leave out each offline judge whose shipped weights learnt from it (its figures
+    there would be agreement with its own training data), with a note; with two or more files such a
+    judge is measured leave-one-model-out instead.
+
+    Raises:
+        JudgeError: every judge asked for was trained on `file`.
+    """
+    import sys
+
+    digest = file_sha256(file)
+    kept, skipped = [], []
+    for spec, source in specs:
+        ref = spec.info.trained_on if isinstance(spec, OfflineJudge) else ""
+        (skipped if ref and digest in _load(ref)() else kept).append((spec, source))
+    names = ", ".join(s.kind for s, _ in skipped)  # type: ignore[union-attr]
+    hint = "pass two or more labelled files (a folder) to measure it leave-one-model-out"
+    if skipped and not kept:
+        raise JudgeError(f"{names}: its shipped weights were trained on {file.name}, so agreement there is not "
+                         f"a measurement; {hint}, or a file of another model's labelled completions")
+    if skipped:
+        print(f"note: {names} not measured on {file.name}: its shipped weights were trained on it; {hint}",
+              file=sys.stderr)
+    return kept
 
 
 def check_refusal_classifier(spec: NamedClassifier) -> None:
