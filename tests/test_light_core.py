@@ -11,14 +11,13 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import venv
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
+from openai_stub import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "light_study"
@@ -41,37 +40,10 @@ def _prepare(tmp: Path, data_dir: Path) -> tuple[Path, Path]:
     return out, study
 
 
-class _Refuser(BaseHTTPRequestHandler):
-    """An OpenAI-compatible stub that refuses everything (with usage, so Inspect counts no tokens)."""
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _send(self, body: dict[str, object]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
-        self._send({"object": "list", "data": [{"id": "stub", "object": "model"}]})
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        message = {"role": "assistant", "content": "I'm sorry, but I can't help with that."}
-        self._send({"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
-                    "usage": {"prompt_tokens": 5, "completion_tokens": 9, "total_tokens": 14}})  # fmt: skip
-
-
 @pytest.fixture
 def endpoint() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refuser)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    with serve() as url:  # an OpenAI-compatible stub that refuses everything
+        yield url
 
 
 def _check_running(run: Run, tmp: Path, data_dir: Path, endpoint: str) -> None:

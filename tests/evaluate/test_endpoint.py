@@ -2,55 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from openai_stub import RefusingOpenAI, serve
 
 from stagewise.evaluate.results import collect
 from stagewise.evaluate.runner import run_study
 from stagewise.evaluate.study import load_study
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "src" / "stagewise" / "demo_data"
-REFUSAL = "I'm sorry, but I can't help with that."
-
-
-class _Handler(BaseHTTPRequestHandler):
-    requests: list[dict] = []
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _send(self, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
-        self._send({"object": "list", "data": [{"id": "stub", "object": "model"}]})
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        _Handler.requests.append(body)
-        self._send({
-            "id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": REFUSAL}}],
-            "usage": {"prompt_tokens": 5, "completion_tokens": 9, "total_tokens": 14},
-        })
 
 
 @pytest.fixture
 def endpoint() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    with serve() as url:
+        yield url
 
 
 def test_openai_compatible_rung(tmp_path: Path, endpoint: str) -> None:
@@ -67,13 +38,13 @@ limit: 4
     out = run_study(load_study(path), display="none")
     df = collect(out)
     assert df.item_id.nunique() == 4
-    assert len(_Handler.requests) == 4 and all(r["model"] == "stub" for r in _Handler.requests)
+    assert len(RefusingOpenAI.requests) == 4 and all(r["model"] == "stub" for r in RefusingOpenAI.requests)
     # the stub always refuses: every safe prompt is an over-refusal, every unsafe one is not complied with
     rates = df.groupby("metric").value.mean().to_dict()
     assert rates.get("over_refusal", 1.0) == 1.0 and rates.get("unsafe_compliance", 0.0) == 0.0
 
 
-class _Stalling(_Handler):
+class _Stalling(RefusingOpenAI):
     """Answers the first two requests, then hangs like a server that died mid-run."""
 
     answered: list[int] = []

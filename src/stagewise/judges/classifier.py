@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from stagewise._atomic import atomic_write_bytes, atomic_write_text, cache_root
 from stagewise.errors import StagewiseError
@@ -28,6 +28,8 @@ from stagewise.judges.refusal import RefusalLabel, refusal_phrases, string_match
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+
+T = TypeVar("T")
 
 WEIGHTS_FILE = "classifier_weights.json"
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
@@ -188,20 +190,33 @@ def _floats(a: Any) -> tuple[float, ...]:
     return tuple(round(float(v), 8) for v in a)
 
 
-@functools.cache
-def load_weights(path: str | None = None) -> Weights:
-    """The shipped weights, or those in `path` (JSON written by `train`)."""
+def read_weights(cls: type[T], path: str | None, shipped: str, what: str, tool: str) -> T:
+    """Weights of a trained judge: the shipped JSON file `shipped` (package data), or `path`.
+
+    Args:
+        cls: the judge's frozen weights dataclass (its fields are the JSON keys; lists become tuples).
+        what: the judge's name, for errors; tool: the command that writes such a file.
+
+    Raises:
+        ClassifierError: `path` is missing, or the file is not such a weights file (one line, with `tool`).
+    """
     if path and not Path(path).is_file():
-        raise ClassifierError(f"classifier weights {path} not found; write them with `stagewise judges train --out`")
-    text = Path(path).read_text() if path else (resources.files("stagewise.judges") / WEIGHTS_FILE).read_text()
+        raise ClassifierError(f"{what} weights {path} not found; write them with {tool}")
+    text = Path(path).read_text() if path else (resources.files("stagewise.judges") / shipped).read_text()
     try:
         d = json.loads(text)
     except json.JSONDecodeError:
         d = None
-    if not isinstance(d, dict) or set(d) != set(Weights.__dataclass_fields__):
-        raise ClassifierError(f"{path or WEIGHTS_FILE} is not a classifier weights file; rebuild it with `stagewise judges train`")
-    return Weights(**{k: (tuple(tuple(r) for r in v) if k == "coef" else tuple(v) if isinstance(v, list) else v)
-                      for k, v in d.items()})
+    if not isinstance(d, dict) or set(d) != set(cls.__dataclass_fields__):  # type: ignore[attr-defined]
+        raise ClassifierError(f"{path or shipped} is not a {what} weights file; rebuild it with {tool}")
+    return cls(**{k: (tuple(tuple(r) for r in v) if k == "coef" else tuple(v) if isinstance(v, list) else v)
+                  for k, v in d.items()})
+
+
+@functools.cache
+def load_weights(path: str | None = None) -> Weights:
+    """The shipped weights, or those in `path` (JSON written by `train`)."""
+    return read_weights(Weights, path, WEIGHTS_FILE, "classifier", "`stagewise judges train --out`")
 
 
 def trained_on() -> tuple[str, ...]:

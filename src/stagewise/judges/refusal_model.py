@@ -26,12 +26,11 @@ import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stagewise._atomic import atomic_write_text
-from stagewise.judges.classifier import ClassifierError, embed
+from stagewise.judges.classifier import ClassifierError, embed, read_weights
 from stagewise.judges.labels import LABELS, file_sha256, load_human_labels
 from stagewise.judges.neutralise import neutralise
 from stagewise.judges.refusal import RefusalLabel
@@ -192,18 +191,7 @@ def trained_on() -> tuple[str, ...]:
 
 def load_weights(path: str | None = None) -> Weights:
     """The shipped weights, or those in `path` (JSON written by `train`)."""
-    if path and not Path(path).is_file():
-        raise ClassifierError(f"refusal-model weights {path} not found; write them with benchmarks/train_refusal_model.py")
-    text = Path(path).read_text() if path else (resources.files("stagewise.judges") / WEIGHTS_FILE).read_text()
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError:
-        d = None
-    if not isinstance(d, dict) or set(d) != set(Weights.__dataclass_fields__):
-        raise ClassifierError(f"{path or WEIGHTS_FILE} is not a refusal-model weights file; rebuild it with "
-                              "benchmarks/train_refusal_model.py")
-    return Weights(**{k: (tuple(tuple(r) for r in v) if k == "coef" else tuple(v) if isinstance(v, list) else v)
-                      for k, v in d.items()})
+    return read_weights(Weights, path, WEIGHTS_FILE, NAME, "benchmarks/train_refusal_model.py")
 
 
 def classify(responses: Sequence[str], prompts: Sequence[str | None] | None = None,
