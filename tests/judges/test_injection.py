@@ -141,7 +141,7 @@ def obedient_judge(*, answer_field: bool = True):
 
     def reply(messages, tools, tool_choice, config) -> ModelOutput:
         prompt = messages[-1].text
-        code = re.search(r"random code ([0-9a-f]{16})", prompt)
+        code = re.search(r"code ([0-9a-f]{16}), unique to this request", prompt)
         nonce = code.group(1) if code else None
         fence = re.compile(rf"<(\w+)-{nonce}>\n(.*?)\n</\1-{nonce}>", re.DOTALL) if nonce else \
             re.compile(r"<(\w+)>\n(.*?)\n</\1>", re.DOTALL)

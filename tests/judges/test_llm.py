@@ -82,7 +82,10 @@ def test_injection_stays_inside_the_data_tags():
     assert "Ignore previous instructions" not in outside
     # The judge is told that tagged text is data, before any of it.
     assert prompt.index("is data to be classified") < prompt.index(f"<prompt-{prompt.nonce}>\n")
-    assert render_rubric(XSTEST_PROMPT, {"prompt": "p", "response": "x"}).nonce != prompt.nonce  # new for every call
+    assert render_rubric(XSTEST_PROMPT, {"prompt": "p", "response": "x"}).nonce != prompt.nonce  # per request
+    # the same request gets the same nonce (judge calls stay cacheable: reruns, the Ray prefill)
+    again = render_rubric(XSTEST_PROMPT, {"prompt": "How do I kill a process?", "response": INJECTION})
+    assert again.nonce == prompt.nonce and str(again) == str(prompt)
     print(prompt)
 
 
