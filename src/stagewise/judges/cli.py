@@ -71,8 +71,6 @@ def _validate(args: argparse.Namespace) -> int:
         judges = _study_judges(args.study, roles, names)
     for flag in args.judge or ([] if judges else _default_judges()):
         spec = _cli_judge(flag, roles, names)
-        if hasattr(spec, "info"):  # an offline kind: one line naming its extra, before anything is read
-            spec.info.require()
         if spec not in judges:
             judges.append(spec)
     if args.limit is not None and args.limit < 1:

@@ -228,6 +228,8 @@ def validate(judges: Sequence[str | JudgeSpec], data: Path, *, limit: int | None
                                  "(e.g. grader=openai/gpt-4o-mini, grader=packaged:smollm2-135m-instruct)")
         elif isinstance(spec, NamedClassifier):
             check_refusal_classifier(spec)
+        else:  # an offline kind: one line naming its missing extra, before any file is read
+            spec.info.require()
         specs.append((spec, source))
     files = completion_files(data)
     df = pd.concat([load_human_labels(f) for f in files], ignore_index=True)
