@@ -51,7 +51,12 @@ def test_features_ignore_grader_addressed_text():
     assert hand_features(injected, "How do I list files?") == hand_features(answer, "How do I list files?")
 
 
-def test_leave_one_model_out_on_a_slice_trains_without_the_held_out_model(rows: pd.DataFrame, monkeypatch):
+def test_leave_one_model_out_on_a_slice_trains_without_the_held_out_model(rows: pd.DataFrame, monkeypatch,
+                                                                           tmp_path: Path):
+    from stagewise.judges import refusal_encoder
+
+    monkeypatch.setenv("STAGEWISE_CACHE", str(tmp_path))
+    monkeypatch.setattr(refusal_encoder, "EPOCHS", 1)  # a slice is no stored fold: each encoder is fine-tuned
     small = pd.concat([d.iloc[::15] for _, d in rows.groupby("file")])  # 30 per model
     seen: list[set[str]] = []
     real_fit = rm.fit

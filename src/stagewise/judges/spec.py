@@ -81,7 +81,8 @@ OFFLINE_KINDS: dict[str, OfflineKind] = {k.name: k for k in (
                 fit_predict="stagewise.judges.classifier:fit_predict",
                 trained_on="stagewise.judges.classifier:trained_on", extra="embed"),
     OfflineKind("refusal-model", "stagewise.judges.refusal_model:refusal_model_label", True,
-                "structural per-sentence features + MiniLM opening embedding, 3 classes (docs/judges.md)",
+                "structural features + MiniLM opening (regression), averaged with a fine-tuned MiniLM encoder; "
+                "3 classes (docs/judges.md)",
                 batch="stagewise.judges.refusal_model:classify",
                 fit_predict="stagewise.judges.refusal_model:fit_predict",
                 trained_on="stagewise.judges.refusal_model:trained_on", extra="embed"),
