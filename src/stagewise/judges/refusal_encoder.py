@@ -266,8 +266,8 @@ def save(weights: EncoderWeights, path: Path) -> Path:
     return path
 
 
-def load(path: Path) -> EncoderWeights:
-    """Read what `save` wrote; one-line errors for a missing or foreign file."""
+def _read(path: Path, *, tensors: bool) -> tuple[dict[str, str], dict[str, Any]]:
+    """(metadata, tensors) of an encoder file (no tensors unless asked), checked; one-line errors."""
     try:
         from safetensors import safe_open
     except ImportError:
@@ -279,7 +279,7 @@ def load(path: Path) -> EncoderWeights:
     try:
         with safe_open(str(path), framework="numpy") as f:
             meta = f.metadata() or {}
-            tensors = {k: f.get_tensor(k).astype("float32") for k in f.keys()}
+            arrays = {k: f.get_tensor(k).astype("float32") for k in f.keys()} if tensors else {}
         info = json.loads(meta["meta"])
         labels = tuple(json.loads(meta["labels"]))
     except Exception as e:  # noqa: BLE001 - any unreadable file is the same user-facing problem
@@ -288,6 +288,13 @@ def load(path: Path) -> EncoderWeights:
     if info.get("version") != VERSION or labels != LABELS:
         raise ClassifierError(f"{path} holds refusal encoder weights of another version; rebuild them with "
                               "`python benchmarks/train_refusal_model.py`")
+    return meta, arrays
+
+
+def load(path: Path) -> EncoderWeights:
+    """Read what `save` wrote; one-line errors for a missing or foreign file."""
+    meta, tensors = _read(path, tensors=True)
+    info, labels = json.loads(meta["meta"]), tuple(json.loads(meta["labels"]))
     return EncoderWeights(tensors=tensors, labels=labels, train_key=meta.get("train_key", ""),
                           train_files=tuple(json.loads(meta.get("train_files", "[]"))),
                           train_sha256=tuple(json.loads(meta.get("train_sha256", "[]"))), meta=info)
@@ -319,12 +326,13 @@ def _cache_dir() -> Path:
 
 @functools.cache
 def _stored() -> dict[str, Path]:
-    """train_key -> file, over the shipped folds (and the shipped full encoder)."""
+    """train_key -> file, over the shipped folds (and the shipped full encoder); metadata only,
+    the one matching file is loaded when asked for."""
     out: dict[str, Path] = {}
     folds = _shipped_dir() / SHIPPED_FOLDS
     for p in [_shipped_dir() / SHIPPED_FILE, *sorted(folds.glob("*.safetensors"))]:
         if p.is_file():
-            out[load(p).train_key] = p
+            out[_read(p, tensors=False)[0].get("train_key", "")] = p
     return out
 
 

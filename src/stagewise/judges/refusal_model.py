@@ -242,8 +242,9 @@ def load_weights(path: str | None = None) -> Weights:
 def classify(responses: Sequence[str], prompts: Sequence[str | None] | None = None,
              weights: Weights | None = None, encoder: "refusal_encoder.EncoderWeights | None" = None
              ) -> list[RefusalLabel]:
-    """Label responses: the regression (prompts optional; they help on premise rejections)
-    averaged with the fine-tuned encoder (responses only). Defaults: the shipped weights."""
+    """Label responses: the regression (prompts optional; they help on premise rejections),
+    averaged with the fine-tuned encoder (responses only) where `encoder_votes`, which is the only
+    place the encoder runs. Defaults: the shipped weights."""
     if not responses:
         return []
     enc = encoder or refusal_encoder.load_shipped()
